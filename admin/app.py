@@ -1,0 +1,103 @@
+"""Panel routes: sign-in, positions, applications per position, application detail, download."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from admin.auth import current_actor, sign_in, sign_out
+from ats.domain.actors import Actor
+from ats.domain.errors import DomainError, Unauthorized
+from ats.domain.records import tags_for
+from ats.services import accounts, applications, positions
+from ats.services.deps import Deps
+from ats.web.errors import status_for
+
+Page = Callable[[Request, Actor], Awaitable[Response]]
+
+
+def _download_headers(filename: str) -> dict[str, str]:
+    # RFC 6266 / RFC 5987: an ASCII fallback plus the UTF-8 name, never raw header text.
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "document"
+    return {
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+
+
+def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
+    def page(request: Request, name: str, status: int = 200, **context: object) -> Response:
+        context.setdefault("csrftoken", request.scope["csrftoken"]())
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def signed_in(handler: Page) -> Callable[[Request], Awaitable[Response]]:
+        async def wrapper(request: Request) -> Response:
+            actor = await current_actor(deps, request)
+            if actor is None:
+                return RedirectResponse("/admin/login", status_code=303)
+            try:
+                return await handler(request, actor)
+            except DomainError as exc:
+                return page(
+                    request, "admin_error.html", status_for(exc), actor=actor, message=exc.message
+                )
+
+        return wrapper
+
+    def uuid_param(request: Request, name: str) -> UUID:
+        from ats.domain.errors import NotFound
+
+        try:
+            return UUID(request.path_params[name])
+        except ValueError:
+            raise NotFound("There is no such item.") from None
+
+    async def login_form(request: Request) -> Response:
+        return page(request, "admin_login.html", error=None, email="")
+
+    async def login(request: Request) -> Response:
+        form = await request.form(max_files=0, max_fields=5)
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        try:
+            actor = await accounts.authenticate(deps, email=email, password=password)
+        except Unauthorized as exc:
+            return page(request, "admin_login.html", 401, error=exc.message, email=email)
+        sign_in(request, actor)
+        return RedirectResponse("/admin", status_code=303)
+
+    async def logout(request: Request) -> Response:
+        sign_out(request)
+        return RedirectResponse("/admin/login", status_code=303)
+
+    async def home(request: Request, actor: Actor) -> Response:
+        return page(request, "admin_positions.html", actor=actor, positions=await positions.list_positions(deps, actor))
+
+    async def position_page(request: Request, actor: Actor) -> Response:
+        position, rows = await applications.list_applications(deps, actor, uuid_param(request, "position_id"))
+        return page(request, "admin_position.html", actor=actor, position=position, rows=rows)
+
+    async def application_page(request: Request, actor: Actor) -> Response:
+        view = await applications.view_application(deps, actor, uuid_param(request, "application_id"))
+        records = [(r, tags_for(r)) for r in view.records]
+        return page(request, "admin_application.html", actor=actor, view=view, records=records)
+
+    async def download(request: Request, actor: Actor) -> Response:
+        record, content = await applications.read_document(deps, actor, uuid_param(request, "record_id"))
+        return Response(content, media_type=record.content_type, headers=_download_headers(record.filename))
+
+    return [
+        Route("/", signed_in(home)),
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/positions/{position_id}", signed_in(position_page)),
+        Route("/applications/{application_id}", signed_in(application_page)),
+        Route("/records/{record_id}/download", signed_in(download)),
+    ]

@@ -1,0 +1,1 @@
+"""Applicant-tracking privacy module: the core (domain, services, entry points)."""

@@ -1,0 +1,143 @@
+"""Small ports the services depend on. Each has a real adapter and an in-memory fake
+(storage/), checked by one contract test run against both (tests/integration/test_contract_*)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from ats.domain.model import (
+    Application,
+    AuditEvent,
+    DataKeyRow,
+    Person,
+    Position,
+    Record,
+    User,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class DataKey:
+    plaintext: bytes
+    wrapped: bytes
+    key_id: str
+
+
+class KeyProvider(Protocol):
+    """KMS: per-application data keys bound to an encryption context."""
+
+    def generate_data_key(self, context: Mapping[str, str]) -> DataKey: ...
+
+    def decrypt_data_key(self, wrapped: bytes, context: Mapping[str, str]) -> bytes:
+        """Raise `KeyAccessDenied` when KMS refuses (wrong context, foreign key)."""
+        ...
+
+
+class KeyAccessDenied(Exception):
+    """KMS refused to unwrap a data key (wrong context, destroyed or foreign key)."""
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    key: str
+    version_id: str
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    server_side_encryption: str | None
+    kms_key_id: str | None
+    size: int
+
+
+class BlobStore(Protocol):
+    """The S3 bucket: opaque bytes with tags, always written with SSE-KMS, versioned."""
+
+    def put(self, key: str, body: bytes, tags: Mapping[str, str]) -> str:
+        """Write and return the new version id."""
+        ...
+
+    def get(self, key: str, version_id: str) -> bytes: ...
+
+    def head(self, key: str, version_id: str) -> ObjectInfo: ...
+
+    def get_tags(self, key: str, version_id: str) -> dict[str, str]: ...
+
+    def list_versions(self, prefix: str) -> list[StoredVersion]: ...
+
+    def delete_versions(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Delete exact versions (batched); return those that could not be deleted."""
+        ...
+
+
+class BlobMissing(Exception):
+    """The object version does not exist."""
+
+
+class Repository(Protocol):
+    """Reads and writes of domain objects. Writes happen inside `UnitOfWork.transaction()`."""
+
+    async def add_position(self, position: Position) -> None: ...
+    async def get_position(self, position_id: UUID) -> Position | None: ...
+    async def list_positions(self, *, open_only: bool) -> list[Position]: ...
+
+    async def get_person_by_email(self, email: str) -> Person | None: ...
+    async def get_person(self, person_id: UUID) -> Person | None: ...
+    async def add_person(self, person: Person) -> None: ...
+
+    async def add_application(self, application: Application) -> None: ...
+    async def get_application(self, application_id: UUID) -> Application | None: ...
+    async def find_application(self, person_id: UUID, position_id: UUID) -> Application | None: ...
+    async def list_applications(self, position_id: UUID) -> list[tuple[Application, Person]]: ...
+
+    async def add_data_key(self, key: DataKeyRow) -> None: ...
+    async def get_data_key(self, application_id: UUID) -> DataKeyRow | None: ...
+
+    async def add_records(self, records: list[Record]) -> None: ...
+    async def get_record(self, record_id: UUID) -> Record | None: ...
+    async def list_records(self, application_id: UUID) -> list[Record]: ...
+
+    async def append_audit(self, events: list[AuditEvent]) -> None:
+        """Chain (ats.domain.audit.chain) and store, serialised against other writers."""
+        ...
+
+    async def list_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEvent]: ...
+
+    async def add_user(self, user: User) -> None: ...
+    async def get_user(self, user_id: UUID) -> User | None: ...
+    async def get_user_by_email(self, email: str) -> User | None: ...
+    async def add_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None: ...
+    async def get_user_by_token(self, token_hash: str) -> User | None: ...
+
+
+class UnitOfWork(Protocol):
+    repo: Repository
+
+    def transaction(self) -> AbstractAsyncContextManager[Repository]:
+        """All writes inside commit together or not at all (write-locking on SQLite)."""
+        ...
+
+
+class Duplicate(Exception):
+    """A unique constraint refused a write (raised by repositories)."""
+
+
+
+class Vault(Protocol):
+    """Encrypted, tagged records (storage.vault.RecordVault). Blocking: call off the loop."""
+
+    def new_data_key(self, application_id: UUID) -> DataKey: ...
+    def unwrap(self, application_id: UUID, wrapped: bytes) -> bytes: ...
+    def store(self, key: bytes, record: Record, plaintext: bytes) -> str: ...
+    def fetch(self, key: bytes, record: Record) -> bytes: ...
+    def discard(self, records: list[Record]) -> None: ...

@@ -1,0 +1,1 @@
+"""Use cases: one async function per use case, called by every entry point."""

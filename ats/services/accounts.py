@@ -1,0 +1,102 @@
+"""Staff accounts: creation, password sign-in, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from uuid import UUID, uuid4
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ats.domain.actors import SYSTEM, Actor, staff
+from ats.domain.errors import Conflict, Unauthorized, ValidationError
+from ats.domain.model import Role, User
+from ats.ports import Duplicate
+from ats.services.deps import Deps
+
+# argon2id with the library's defaults (RFC 9106 "second recommended option" parameters).
+_hasher = PasswordHasher()
+MIN_PASSWORD = 12
+# Verified against when the email is unknown, so timing does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def create_user(deps: Deps, *, email: str, role: str, password: str, actor: Actor = SYSTEM) -> User:
+    address = _normal_email(email)
+    if "@" not in address or len(address) > 254 or address.startswith("@") or address.endswith("@"):
+        raise ValidationError("Enter a valid email address.", field="email")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise ValidationError(
+            f"Choose a role from: {', '.join(r.value for r in Role)}.", field="role"
+        ) from None
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"A password needs at least {MIN_PASSWORD} characters.", field="password")
+    user = User(
+        id=uuid4(),
+        email=address,
+        role=role_value,
+        password_hash=_hasher.hash(password),
+        created_at=deps.clock.now(),
+    )
+    try:
+        async with deps.uow.transaction() as tx:
+            await tx.add_user(user)
+            await tx.append_audit(
+                [deps.event(actor, "user.created", details={"user": str(user.id), "role": role_value.value})]
+            )
+    except Duplicate:
+        raise Conflict("A user with this email address already exists.", field="email") from None
+    return user
+
+
+async def authenticate(deps: Deps, *, email: str, password: str) -> Actor:
+    user = await deps.uow.repo.get_user_by_email(_normal_email(email))
+    valid = False
+    try:
+        valid = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        valid = False
+    if user is None or not valid or not user.active:
+        await deps.audit(SYSTEM, "user.login_failed", details={"user": str(user.id) if user else None})
+        raise Unauthorized("The email address or password is not right.")
+    actor = staff(user.id, user.role)
+    await deps.audit(actor, "user.login")
+    return actor
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_token(deps: Deps, *, email: str) -> str:
+    user = await deps.uow.repo.get_user_by_email(_normal_email(email))
+    if user is None:
+        raise ValidationError("There is no user with this email address.", field="email")
+    token = "ats_" + secrets.token_urlsafe(32)
+    async with deps.uow.transaction() as tx:
+        await tx.add_token(user.id, _token_hash(token), deps.clock.now())
+        await tx.append_audit([deps.event(SYSTEM, "user.token_issued", details={"user": str(user.id)})])
+    return token
+
+
+async def actor_for_token(deps: Deps, token: str) -> Actor:
+    user = await deps.uow.repo.get_user_by_token(_token_hash(token))
+    if user is None or not user.active:
+        raise Unauthorized("The API token is not valid. Create one with `ats users token`.")
+    return staff(user.id, user.role)
+
+
+async def actor_for_user(deps: Deps, user_id: UUID) -> Actor | None:
+    user = await deps.uow.repo.get_user(user_id)
+    return staff(user.id, user.role) if user and user.active else None

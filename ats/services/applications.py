@@ -1,0 +1,259 @@
+"""Use cases of an application: submit, list, view, read a document."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from ats.domain.actors import CANDIDATE, STAFF_ROLES, Actor, require_role
+from ats.domain.applicants import ApplicantDetails, validate_applicant
+from ats.domain.errors import Conflict, NotFound, ValidationError
+from ats.domain.model import (
+    Application,
+    ApplicationStatus,
+    ApplicationView,
+    DataKeyRow,
+    Person,
+    Position,
+    Record,
+    RecordType,
+)
+from ats.domain.records import new_record
+from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
+from ats.domain.uploads import CheckedUpload, check_upload
+from ats.ports import Duplicate
+from ats.services.deps import Deps
+
+DUPLICATE_MESSAGE = (
+    "An application from this email address to this position already exists. "
+    "To change it, contact the privacy team quoting your application reference."
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: the bytes and the name the client gave (a hint, never trusted)."""
+
+    filename: str | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Submitted:
+    id: UUID
+    reference: str
+
+
+@dataclass(frozen=True)
+class _Document:
+    record_type: RecordType
+    checked: CheckedUpload
+    data: bytes
+
+
+async def open_position(deps: Deps, position_id: UUID) -> Position:
+    position = await deps.uow.repo.get_position(position_id)
+    if position is None:
+        raise NotFound("There is no such position. Choose one from the list of open positions.")
+    if not position.is_open:
+        raise Conflict(
+            "This position is no longer accepting applications.", code="position_closed"
+        )
+    return position
+
+
+def validate_submission(
+    deps: Deps, fields: Mapping[str, object], cv: Upload | None, cover_letter: Upload | None
+) -> tuple[ApplicantDetails, list[_Document]]:
+    """Every check that needs no I/O, done before anything is written (invariant 7)."""
+    details = validate_applicant(
+        full_name=fields.get("full_name"),
+        email=fields.get("email"),
+        phone=fields.get("phone"),
+        country=fields.get("country"),
+        privacy_notice_acknowledged=fields.get("privacy_notice_acknowledged"),
+        talent_pool_consent=fields.get("talent_pool_consent"),
+    )
+    documents = []
+    for field, record_type, upload in (
+        ("cv", RecordType.CV, cv),
+        ("cover_letter", RecordType.COVER_LETTER, cover_letter),
+    ):
+        checked = check_file(deps, field, upload, required=record_type is RecordType.CV)
+        if checked is not None and upload is not None:
+            documents.append(_Document(record_type, checked, upload.data))
+    return details, documents
+
+
+def check_file(deps: Deps, field: str, upload: Upload | None, *, required: bool) -> CheckedUpload | None:
+    """Content, size and name checks of one uploaded file (None when optional and absent)."""
+    if upload is None:
+        if required:
+            raise ValidationError("Attach your CV.", field=field, code="missing")
+        return None
+    return check_upload(upload.data, upload.filename, field=field, max_bytes=deps.max_upload_bytes)
+
+
+async def submit_application(
+    deps: Deps,
+    *,
+    position_id: UUID,
+    fields: Mapping[str, object],
+    cv: Upload | None,
+    cover_letter: Upload | None = None,
+) -> Submitted:
+    position = await open_position(deps, position_id)
+    details, documents = validate_submission(deps, fields, cv, cover_letter)
+    repo = deps.uow.repo
+    person = await repo.get_person_by_email(details.email)
+    if person and await repo.find_application(person.id, position.id):
+        raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
+
+    now = deps.clock.now()
+    application_id = uuid4()
+    data_key = await deps.blocking(deps.vault.new_data_key, application_id)
+    contents: list[tuple[Record, bytes]] = []
+    for doc in documents:
+        record = new_record(
+            record_id=uuid4(),
+            application_id=application_id,
+            record_type=doc.record_type,
+            jurisdiction=position.jurisdiction,
+            content_type=doc.checked.content_type,
+            filename=doc.checked.filename,
+            size=doc.checked.size,
+            sha256=hashlib.sha256(doc.data).hexdigest(),
+            now=now,
+        )
+        contents.append((record, doc.data))
+    if details.talent_pool_consent:
+        consent = json.dumps(
+            {
+                "consent": "talent_pool",
+                "given_at": now.isoformat(),
+                "privacy_notice_version": PRIVACY_NOTICE_VERSION,
+                "application": str(application_id),
+            }
+        ).encode()
+        record = new_record(
+            record_id=uuid4(),
+            application_id=application_id,
+            record_type=RecordType.TALENT_POOL_CONSENT,
+            jurisdiction=position.jurisdiction,
+            content_type="application/json",
+            filename="talent-pool-consent.json",
+            size=len(consent),
+            sha256=hashlib.sha256(consent).hexdigest(),
+            now=now,
+        )
+        contents.append((record, consent))
+
+    written: list[Record] = []
+    try:
+        # Objects first, rows second (DESIGN §5): a crash in between leaves only an orphan
+        # object, unreadable without its key row, which the orphan sweep deletes.
+        for record, content in contents:
+            record.version_id = await deps.blocking(deps.vault.store, data_key.plaintext, record, content)
+            written.append(record)
+        application = Application(
+            id=application_id,
+            reference=new_reference(),
+            position_id=position.id,
+            person_id=person.id if person else uuid4(),
+            status=ApplicationStatus.SUBMITTED,
+            submitted_at=now,
+            privacy_notice_version=PRIVACY_NOTICE_VERSION,
+            talent_pool_consent=details.talent_pool_consent,
+        )
+        async with deps.uow.transaction() as tx:
+            existing = await tx.get_person_by_email(details.email)
+            if existing is None:
+                await tx.add_person(
+                    Person(
+                        id=application.person_id,
+                        email=details.email,
+                        full_name=details.full_name,
+                        phone=details.phone,
+                        country=details.country,
+                        created_at=now,
+                    )
+                )
+            else:
+                application.person_id = existing.id
+            await tx.add_application(application)
+            await tx.add_data_key(
+                DataKeyRow(
+                    application_id=application_id,
+                    wrapped_key=data_key.wrapped,
+                    kms_key_id=data_key.key_id,
+                    created_at=now,
+                )
+            )
+            await tx.add_records([r for r, _ in contents])
+            await tx.append_audit(
+                [
+                    deps.event(
+                        CANDIDATE,
+                        "application.submitted",
+                        application_id=application_id,
+                        position_id=position.id,
+                        details={"records": len(contents), "talent_pool": details.talent_pool_consent},
+                    )
+                ]
+            )
+    except BaseException as exc:
+        if written:
+            await deps.blocking(deps.vault.discard, written)
+        if isinstance(exc, Duplicate):
+            raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email") from exc
+        raise
+    return Submitted(id=application_id, reference=application.reference)
+
+
+async def list_applications(deps: Deps, actor: Actor, position_id: UUID) -> tuple[Position, list[tuple[Application, Person]]]:
+    require_role(actor, STAFF_ROLES)
+    position = await deps.uow.repo.get_position(position_id)
+    if position is None:
+        raise NotFound("There is no such position.")
+    rows = await deps.uow.repo.list_applications(position_id)
+    await deps.audit(actor, "position.applications_listed", position_id=position_id, details={"count": len(rows)})
+    return position, rows
+
+
+async def view_application(deps: Deps, actor: Actor, application_id: UUID) -> ApplicationView:
+    require_role(actor, STAFF_ROLES)
+    repo = deps.uow.repo
+    application = await repo.get_application(application_id)
+    if application is None:
+        raise NotFound("There is no such application.")
+    person = await repo.get_person(application.person_id)
+    position = await repo.get_position(application.position_id)
+    assert person is not None and position is not None
+    records = await repo.list_records(application_id)
+    await deps.audit(actor, "application.viewed", application_id=application_id, position_id=position.id)
+    return ApplicationView(application=application, person=person, position=position, records=records)
+
+
+async def read_document(deps: Deps, actor: Actor, record_id: UUID) -> tuple[Record, bytes]:
+    """Decrypt one record for a recruiter; the read is audited before the bytes are returned."""
+    require_role(actor, STAFF_ROLES)
+    repo = deps.uow.repo
+    record = await repo.get_record(record_id)
+    if record is None:
+        raise NotFound("There is no such document.")
+    key_row = await repo.get_data_key(record.application_id)
+    if key_row is None:
+        raise NotFound("This document's key has been destroyed; the document is unreadable.")
+    key = await deps.blocking(deps.vault.unwrap, record.application_id, key_row.wrapped_key)
+    content = await deps.blocking(deps.vault.fetch, key, record)
+    await deps.audit(
+        actor,
+        "record.downloaded",
+        application_id=record.application_id,
+        record_id=record.id,
+        details={"record_type": record.record_type.value},
+    )
+    return record, content

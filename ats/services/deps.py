@@ -1,0 +1,36 @@
+"""What every service needs, built once by the composition root (ats.bootstrap)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from ats.domain.actors import Actor
+from ats.domain.model import AuditEvent
+from ats.ports import Clock, UnitOfWork, Vault
+
+T = TypeVar("T")
+
+
+@dataclass
+class Deps:
+    uow: UnitOfWork
+    vault: Vault
+    clock: Clock
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+    async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        """boto3 is synchronous: run it on a worker thread so the event loop keeps serving."""
+        return await anyio.to_thread.run_sync(fn, *args)
+
+    def event(self, actor: Actor, action: str, **ids: Any) -> AuditEvent:
+        details = ids.pop("details", {}) or {}
+        return AuditEvent(actor=actor.label, action=action, at=self.clock.now(), details=details, **ids)
+
+    async def audit(self, actor: Actor, action: str, **ids: Any) -> None:
+        """Record one event in its own transaction (for reads; writes audit in theirs)."""
+        async with self.uow.transaction() as repo:
+            await repo.append_audit([self.event(actor, action, **ids)])

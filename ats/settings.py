@@ -1,0 +1,74 @@
+"""Settings, read once from the environment. A missing or malformed value stops start-up
+with a message naming the variable (DESIGN §9)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MB = 1024 * 1024
+
+
+class SettingsError(Exception):
+    """Start-up configuration problem; the message names each bad variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_file=None)
+
+    ats_env: Literal["development", "production"]
+    ats_database_url: str
+    ats_s3_bucket: str = Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]+[a-z0-9]$")
+    ats_s3_endpoint_url: str | None = None
+    ats_kms_key_id: str = Field(min_length=1)
+    aws_region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    ats_secret_key: SecretStr = Field(min_length=32)
+    ats_max_upload_mb: int = Field(default=10, ge=1, le=100)
+    # True only for `ats serve --embedded`: talk to the local emulator with fake credentials.
+    embedded: bool = False
+
+    @field_validator("ats_database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not (value.startswith("sqlite:///") and len(value) > 10) and not value.startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must look like sqlite:///path/to/ats.db or postgresql://user@host/db")
+        return value
+
+    @field_validator("ats_s3_endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @property
+    def production(self) -> bool:
+        return self.ats_env == "production"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.ats_max_upload_mb * MB
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from `environ` (the process environment by default)."""
+    import os
+
+    source = {k.lower(): v for k, v in (os.environ if environ is None else environ).items()}
+    wanted = {n: source[n] for n in Settings.model_fields if n in source and n != "embedded"}
+    try:
+        return Settings.model_validate({**wanted, **overrides})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            reason = "is required but not set" if error["type"] == "missing" else error["msg"]
+            problems.append(f"{name}: {reason}")
+        raise SettingsError("Configuration problem: " + "; ".join(problems)) from None

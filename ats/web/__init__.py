@@ -1,0 +1,1 @@
+"""HTTP entry points: candidate pages, JSON API, shared middleware."""

@@ -1,0 +1,149 @@
+"""The JSON API (/api/v1). Handlers parse, call one service, and map errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ats.domain.actors import Actor
+from ats.domain.errors import DomainError, NotFound, Unauthorized
+from ats.domain.model import Application, Position, Record
+from ats.domain.records import tags_for
+from ats.services import accounts, applications, positions
+from ats.services.deps import Deps
+from ats.web.errors import json_domain_error, json_error
+from ats.web.forms import parse_multipart, text_fields, upload_from
+from ats.web.openapi import openapi_document
+
+FIELDS = ("full_name", "email", "phone", "country", "privacy_notice_acknowledged", "talent_pool_consent")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def position_json(p: Position) -> dict:
+    return {
+        "id": str(p.id),
+        "title": p.title,
+        "jurisdiction": p.jurisdiction,
+        "status": p.status.value,
+        "concluded_at": p.concluded_at.isoformat() if p.concluded_at else None,
+    }
+
+
+def record_json(r: Record) -> dict:
+    return {
+        "id": str(r.id),
+        "record_type": r.record_type.value,
+        "legal_basis": r.legal_basis.value,
+        "purpose": r.purpose.value,
+        "data_subject": r.data_subject.value,
+        "jurisdiction": r.jurisdiction,
+        "retention": r.retention_rule,
+        "expires_on": r.expires_on,
+        "object_key": r.object_key,
+        "version_id": r.version_id,
+        "content_type": r.content_type,
+        "filename": r.filename,
+        "size": r.size,
+        "sha256": r.sha256,
+        "tags": tags_for(r),
+        "created_at": r.created_at.isoformat(),
+    }
+
+
+def application_json(a: Application) -> dict:
+    return {
+        "id": str(a.id),
+        "reference": a.reference,
+        "position_id": str(a.position_id),
+        "status": a.status.value,
+        "submitted_at": a.submitted_at.isoformat(),
+        "retention_until": a.retention_until.isoformat() if a.retention_until else None,
+        "legal_hold": a.legal_hold_reason is not None,
+        "talent_pool_consent": a.talent_pool_consent,
+    }
+
+
+def _uuid(request: Request, name: str, what: str) -> UUID:
+    try:
+        return UUID(request.path_params[name])
+    except ValueError:
+        raise NotFound(f"There is no such {what}.") from None
+
+
+def routes(deps: Deps) -> list[Route]:
+    async def bearer(request: Request) -> Actor:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Send an API token as `Authorization: Bearer <token>`.")
+        return await accounts.actor_for_token(deps, token.strip())
+
+    def mapped(handler: Handler) -> Handler:
+        async def wrapper(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except DomainError as exc:
+                return json_domain_error(exc)
+
+        return wrapper
+
+    async def list_open_positions(request: Request) -> Response:
+        return JSONResponse({"positions": [position_json(p) for p in await positions.list_open_positions(deps)]})
+
+    async def submit(request: Request) -> Response:
+        position_id = _uuid(request, "position_id", "position")
+        await positions.get_open_position(deps, position_id)
+        form = await parse_multipart(request)
+        submitted = await applications.submit_application(
+            deps,
+            position_id=position_id,
+            fields=text_fields(form, FIELDS),
+            cv=await upload_from(form, "cv"),
+            cover_letter=await upload_from(form, "cover_letter"),
+        )
+        return JSONResponse({"id": str(submitted.id), "reference": submitted.reference}, status_code=201)
+
+    async def position_applications(request: Request) -> Response:
+        actor = await bearer(request)
+        position, rows = await applications.list_applications(
+            deps, actor, _uuid(request, "position_id", "position")
+        )
+        return JSONResponse(
+            {"position": position_json(position), "applications": [application_json(a) for a, _ in rows]}
+        )
+
+    async def get_application(request: Request) -> Response:
+        actor = await bearer(request)
+        view = await applications.view_application(deps, actor, _uuid(request, "application_id", "application"))
+        body = application_json(view.application)
+        body["position"] = position_json(view.position)
+        body["records"] = [record_json(r) for r in view.records]
+        return JSONResponse(body)
+
+    async def record_content(request: Request) -> Response:
+        actor = await bearer(request)
+        record, content = await applications.read_document(deps, actor, _uuid(request, "record_id", "record"))
+        return Response(
+            content,
+            media_type=record.content_type,
+            headers={"Content-Disposition": "attachment", "Cache-Control": "no-store"},
+        )
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    async def not_found(request: Request) -> Response:
+        return json_error(404, "not_found", "There is no such API endpoint.")
+
+    return [
+        Route("/openapi.json", openapi),
+        Route("/positions", mapped(list_open_positions)),
+        Route("/positions/{position_id}/applications", mapped(submit), methods=["POST"]),
+        Route("/positions/{position_id}/applications", mapped(position_applications), methods=["GET"]),
+        Route("/applications/{application_id}", mapped(get_application)),
+        Route("/records/{record_id}/content", mapped(record_content)),
+        Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+    ]

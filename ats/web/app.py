@@ -1,0 +1,111 @@
+"""The application factory: one Starlette app from one container."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from asgi_csrf import asgi_csrf
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Scope
+
+from ats.bootstrap import Container
+from ats.web import api, candidate
+from ats.web.security import BodyLimit, SecurityHeaders
+
+HERE = Path(__file__).parent
+ADMIN_TEMPLATES = HERE.parent.parent / "admin" / "templates"
+SESSION_HOURS = 8
+
+
+def _skip_csrf(scope: Scope) -> bool:
+    # The API authenticates with bearer tokens, never cookies, so CSRF does not apply to it.
+    return scope["path"].startswith("/api/")
+
+
+async def _csrf_failed(scope: Scope, send, message_id) -> None:  # type: ignore[no-untyped-def]
+    body = (
+        "<!doctype html><title>Form expired</title><p>This form has expired or was sent from "
+        "another site. Go back, reload the page and send it again.</p>"
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", b"text/html; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(container: Container) -> ASGIApp:
+    from admin.app import routes as admin_routes
+
+    deps = container.deps
+    settings = container.settings
+    templates = Jinja2Templates(directory=[HERE / "templates", ADMIN_TEMPLATES])
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": {"code": "not_found", "message": "Not found.", "field": None}}, 404)
+        return HTMLResponse("<!doctype html><title>Not found</title><p>This page does not exist.</p>", 404)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await container.startup()
+        try:
+            yield
+        finally:
+            await container.shutdown()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Mount("/api/v1", routes=api.routes(deps)),
+            Mount("/admin", routes=admin_routes(deps, templates)),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+            *candidate.routes(deps, templates),
+        ],
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.ats_secret_key.get_secret_value(),
+                session_cookie="ats_session",
+                max_age=SESSION_HOURS * 3600,
+                same_site="strict",
+                https_only=settings.production,
+            ),
+        ],
+        exception_handlers={404: not_found},
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    # CSRF: double-submit cookie signed with the secret key (asgi-csrf, OWASP CSRF cheat sheet).
+    protected = asgi_csrf(
+        app,
+        signing_secret=settings.ats_secret_key.get_secret_value(),
+        skip_if_scope=_skip_csrf,
+        always_protect={"/admin/login"},
+        cookie_secure=settings.production,
+        cookie_samesite="Lax",
+        send_csrf_failed=_csrf_failed,
+    )
+    # The body cap sits outside CSRF, which buffers a form's body while it looks for the token.
+    limited = BodyLimit(
+        protected,
+        # Two files at the upload limit, plus room for the text fields and boundaries.
+        max_bytes=2 * settings.max_upload_bytes + 256 * 1024,
+        max_upload_mb=settings.ats_max_upload_mb,
+    )
+    return SecurityHeaders(limited, hsts=settings.production)  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Adapters: piccolo tables and repositories, the encrypted S3 object store, KMS, the emulator."""

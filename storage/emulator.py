@@ -1,0 +1,98 @@
+"""The embedded S3/KMS emulator: moto's server in a child process on loopback.
+
+Local runs talk to it over HTTP with plain boto3, so they exercise the production code path.
+moto keeps objects in memory only and stores bodies as given (our client-side encryption is
+what protects them), and it never runs lifecycle rules.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+EMULATOR_REGION = "eu-west-2"
+# moto accepts any credentials; fixed fake ones keep boto3 from searching the machine for real.
+FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Emulator:
+    process: subprocess.Popen[bytes]
+    endpoint_url: str
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_emulator(timeout: float = 30.0) -> Emulator:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the S3/KMS emulator exited at start")
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            return Emulator(process=process, endpoint_url=url)
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the S3/KMS emulator did not start in time")
+
+
+def clients(endpoint_url: str | None, region: str, *, emulated: bool) -> tuple[Any, Any]:
+    """boto3 S3 and KMS clients; fake credentials only when talking to the emulator."""
+    session = boto3.session.Session(region_name=region, **(FAKE_CREDENTIALS if emulated else {}))
+    config = boto3.session.Config(max_pool_connections=32, retries={"mode": "standard"})
+    s3 = session.client("s3", endpoint_url=endpoint_url, config=config)
+    kms = session.client("kms", endpoint_url=endpoint_url, config=config)
+    return s3, kms
+
+
+def provision(s3: Any, kms: Any, bucket: str, region: str) -> str:
+    """Create a versioned bucket and a KMS key on the emulator; return the key id."""
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region}
+        )
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    key = kms.create_key(Description="ats data keys", KeyUsage="ENCRYPT_DECRYPT")
+    return key["KeyMetadata"]["KeyId"]

@@ -1,0 +1,55 @@
+"""Build the piccolo engine from ATS_DATABASE_URL and bind every table to it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from urllib.parse import urlparse
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine import Engine, PostgresEngine, SQLiteEngine
+
+import storage.piccolo_conf as piccolo_conf
+from storage.tables import TABLES
+
+# SQLite waits this long for another writer's lock before giving up.
+SQLITE_BUSY_SECONDS = 30
+
+
+def engine_from_url(url: str) -> Engine:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative.db or sqlite:////absolute/path.db, as SQLAlchemy spells it.
+        path = url[len("sqlite:///") :]
+        if not path:
+            raise ValueError("a sqlite URL needs a path, like sqlite:///ats.db")
+        _prepare_sqlite(path)
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_SECONDS)
+    if parsed.scheme in {"postgresql", "postgres"}:
+        return PostgresEngine(config={"dsn": url}, log_queries=False)
+    raise ValueError("must start with sqlite:/// or postgresql://")
+
+
+def _prepare_sqlite(path: str) -> None:
+    # WAL lets readers proceed while one writer commits; it is a property of the file.
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+    os.chmod(path, 0o600)
+
+
+def bind(engine: Engine) -> None:
+    """Point piccolo (tables, migrations, engine_finder) at `engine`."""
+    os.environ.setdefault("PICCOLO_CONF", "storage.piccolo_conf")
+    piccolo_conf.DB = engine
+    for table in [*TABLES, Migration]:
+        table._meta.db = engine
+
+
+async def start(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

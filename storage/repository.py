@@ -1,0 +1,305 @@
+"""The piccolo repository and unit of work: rows in, domain objects out."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from piccolo.engine import Engine, PostgresEngine, SQLiteEngine
+from piccolo.engine.sqlite import TransactionType
+
+from ats.domain import audit as audit_chain
+from ats.domain.model import (
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    DataKeyRow,
+    DataSubject,
+    LegalBasis,
+    Person,
+    Position,
+    PositionStatus,
+    Purpose,
+    Record,
+    RecordType,
+    Role,
+    User,
+)
+from ats.ports import Duplicate
+from storage import tables as t
+
+
+def _position(row: dict[str, Any]) -> Position:
+    return Position(
+        id=row["id"],
+        title=row["title"],
+        jurisdiction=row["jurisdiction"],
+        status=PositionStatus(row["status"]),
+        created_at=row["created_at"],
+        concluded_at=row["concluded_at"],
+    )
+
+
+def _person(row: dict[str, Any]) -> Person:
+    return Person(
+        id=row["id"],
+        email=row["email"],
+        full_name=row["full_name"],
+        phone=row["phone"],
+        country=row["country"],
+        created_at=row["created_at"],
+    )
+
+
+def _application(row: dict[str, Any]) -> Application:
+    return Application(
+        id=row["id"],
+        reference=row["reference"],
+        position_id=row["position_id"],
+        person_id=row["person_id"],
+        status=ApplicationStatus(row["status"]),
+        submitted_at=row["submitted_at"],
+        privacy_notice_version=row["privacy_notice_version"],
+        talent_pool_consent=bool(row["talent_pool_consent"]),
+        retention_until=row["retention_until"],
+        legal_hold_reason=row["legal_hold_reason"],
+    )
+
+
+def _record(row: dict[str, Any]) -> Record:
+    return Record(
+        id=row["id"],
+        application_id=row["application_id"],
+        record_type=RecordType(row["record_type"]),
+        legal_basis=LegalBasis(row["legal_basis"]),
+        purpose=Purpose(row["purpose"]),
+        data_subject=DataSubject(row["data_subject"]),
+        jurisdiction=row["jurisdiction"],
+        retention_rule=row["retention_rule"],
+        expires_on=row["expires_on"],
+        object_key=row["object_key"],
+        version_id=row["version_id"],
+        size=row["size"],
+        sha256=row["sha256"],
+        content_type=row["content_type"],
+        filename=row["filename"],
+        created_at=row["created_at"],
+    )
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(
+        id=row["id"],
+        email=row["email"],
+        role=Role(row["role"]),
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        active=bool(row["active"]),
+    )
+
+
+def _audit(row: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        seq=row["seq"],
+        actor=row["actor"],
+        action=row["action"],
+        at=row["at"],
+        application_id=row["application_id"],
+        position_id=row["position_id"],
+        record_id=row["record_id"],
+        details=row["details"] if isinstance(row["details"], dict) else _json(row["details"]),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+def _json(text: str) -> dict[str, Any]:
+    import json
+
+    return json.loads(text)
+
+
+async def _first(query: Any) -> dict[str, Any] | None:
+    return await query.first().run()
+
+
+class PiccoloRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # positions
+    async def add_position(self, position: Position) -> None:
+        await t.Position.insert(
+            t.Position(
+                id=position.id,
+                title=position.title,
+                jurisdiction=position.jurisdiction,
+                status=position.status.value,
+                created_at=position.created_at,
+                concluded_at=position.concluded_at,
+            )
+        ).run()
+
+    async def get_position(self, position_id: UUID) -> Position | None:
+        row = await _first(t.Position.select().where(t.Position.id == position_id))
+        return _position(row) if row else None
+
+    async def list_positions(self, *, open_only: bool) -> list[Position]:
+        query = t.Position.select().order_by(t.Position.title)
+        if open_only:
+            query = query.where(t.Position.status == PositionStatus.OPEN.value)
+        return [_position(r) for r in await query.run()]
+
+    # persons
+    async def get_person_by_email(self, email: str) -> Person | None:
+        row = await _first(t.Person.select().where(t.Person.email == email))
+        return _person(row) if row else None
+
+    async def get_person(self, person_id: UUID) -> Person | None:
+        row = await _first(t.Person.select().where(t.Person.id == person_id))
+        return _person(row) if row else None
+
+    async def add_person(self, person: Person) -> None:
+        await t.Person.insert(t.Person(**vars(person))).run()
+
+    # applications
+    async def add_application(self, application: Application) -> None:
+        values = {**vars(application), "status": application.status.value}
+        values["dedupe_key"] = f"{application.person_id}:{application.position_id}"
+        await t.Application.insert(t.Application(**values)).run()
+
+    async def get_application(self, application_id: UUID) -> Application | None:
+        query = t.Application.select().where(t.Application.id == application_id)
+        row = await _first(query)
+        return _application(row) if row else None
+
+    async def find_application(self, person_id: UUID, position_id: UUID) -> Application | None:
+        row = await _first(
+            t.Application.select().where(t.Application.dedupe_key == f"{person_id}:{position_id}")
+        )
+        return _application(row) if row else None
+
+    async def list_applications(self, position_id: UUID) -> list[tuple[Application, Person]]:
+        # Two queries whatever the number of applications (no N+1).
+        apps = await (
+            t.Application.select()
+            .where(t.Application.position_id == position_id)
+            .order_by(t.Application.submitted_at, ascending=False)
+            .run()
+        )
+        person_ids = list({row["person_id"] for row in apps})
+        people: dict[UUID, Person] = {}
+        if person_ids:
+            rows = await t.Person.select().where(t.Person.id.is_in(person_ids)).run()
+            people = {row["id"]: _person(row) for row in rows}
+        return [(_application(row), people[row["person_id"]]) for row in apps]
+
+    # data keys
+    async def add_data_key(self, key: DataKeyRow) -> None:
+        await t.DataKey.insert(t.DataKey(**vars(key))).run()
+
+    async def get_data_key(self, application_id: UUID) -> DataKeyRow | None:
+        row = await _first(t.DataKey.select().where(t.DataKey.application_id == application_id))
+        return DataKeyRow(**row) if row else None
+
+    # records
+    async def add_records(self, records: list[Record]) -> None:
+        rows = [
+            t.Record(
+                **{
+                    **vars(r),
+                    "record_type": r.record_type.value,
+                    "legal_basis": r.legal_basis.value,
+                    "purpose": r.purpose.value,
+                    "data_subject": r.data_subject.value,
+                }
+            )
+            for r in records
+        ]
+        if rows:
+            await t.Record.insert(*rows).run()
+
+    async def get_record(self, record_id: UUID) -> Record | None:
+        row = await _first(t.Record.select().where(t.Record.id == record_id))
+        return _record(row) if row else None
+
+    async def list_records(self, application_id: UUID) -> list[Record]:
+        rows = await (
+            t.Record.select()
+            .where(t.Record.application_id == application_id)
+            .order_by(t.Record.created_at)
+            .run()
+        )
+        return [_record(r) for r in rows]
+
+    # audit
+    async def append_audit(self, events: list[AuditEvent]) -> None:
+        query = t.AuditHead.select().where(t.AuditHead.id == 1)
+        if isinstance(self.engine, PostgresEngine):
+            # Serialise chain appends across writers (SQLite's immediate transaction does this).
+            query = query.lock_rows()
+        head = await _first(query)
+        if head is None:
+            head = {"seq": 0, "hash": audit_chain.GENESIS}
+            await t.AuditHead.insert(t.AuditHead(id=1, **head)).run()
+        audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
+        await t.AuditEvent.insert(*[t.AuditEvent(**vars(e)) for e in events]).run()
+        await t.AuditHead.update({t.AuditHead.seq: events[-1].seq, t.AuditHead.hash: events[-1].hash}).where(
+            t.AuditHead.id == 1
+        ).run()
+
+    async def list_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEvent]:
+        rows = await (
+            t.AuditEvent.select()
+            .where(t.AuditEvent.seq > after_seq)
+            .order_by(t.AuditEvent.seq)
+            .limit(limit)
+            .run()
+        )
+        return [_audit(r) for r in rows]
+
+    # users and tokens
+    async def add_user(self, user: User) -> None:
+        await t.User.insert(t.User(**{**vars(user), "role": user.role.value})).run()
+
+    async def get_user(self, user_id: UUID) -> User | None:
+        row = await _first(t.User.select().where(t.User.id == user_id))
+        return _user(row) if row else None
+
+    async def get_user_by_email(self, email: str) -> User | None:
+        row = await _first(t.User.select().where(t.User.email == email))
+        return _user(row) if row else None
+
+    async def add_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
+        await t.ApiToken.insert(
+            t.ApiToken(token_hash=token_hash, user_id=user_id, created_at=created_at)
+        ).run()
+
+    async def get_user_by_token(self, token_hash: str) -> User | None:
+        row = await _first(t.ApiToken.select().where(t.ApiToken.token_hash == token_hash))
+        return await self.get_user(row["user_id"]) if row else None
+
+
+class PiccoloUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.repo = PiccoloRepository(engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PiccoloRepository]:
+        if isinstance(self.engine, SQLiteEngine):
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing
+            # halfway with "database is locked" (piccolo docs, SQLite transactions).
+            tx = self.engine.transaction(transaction_type=TransactionType.immediate)
+        else:
+            tx = self.engine.transaction()
+        try:
+            async with tx:
+                yield self.repo
+        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
+            raise Duplicate(str(type(exc).__name__)) from exc

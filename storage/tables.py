@@ -1,0 +1,128 @@
+"""Piccolo tables. Rows never leave storage/: repositories turn them into domain objects."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    BigInt,
+    Boolean,
+    Bytea,
+    Integer,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class Position(Table, tablename="positions"):
+    id = UUID(primary_key=True)
+    title = Varchar(length=200)
+    jurisdiction = Varchar(length=16)
+    status = Varchar(length=16, index=True)
+    created_at = Timestamptz()
+    concluded_at = Timestamptz(null=True, default=None)
+
+
+class Person(Table, tablename="persons"):
+    """Contact details: the personal data that identifies a candidate."""
+
+    id = UUID(primary_key=True)
+    email = Varchar(length=254, unique=True)
+    full_name = Varchar(length=200)
+    phone = Varchar(length=40, null=True, default=None)
+    country = Varchar(length=2)
+    created_at = Timestamptz()
+
+
+class Application(Table, tablename="applications"):
+    id = UUID(primary_key=True)
+    reference = Varchar(length=20, unique=True)
+    position_id = UUID(index=True)
+    person_id = UUID(index=True)
+    # "<person>:<position>": one application per person and position, portable to SQLite.
+    dedupe_key = Varchar(length=80, unique=True)
+    status = Varchar(length=32)
+    submitted_at = Timestamptz()
+    privacy_notice_version = Varchar(length=32)
+    talent_pool_consent = Boolean(default=False)
+    retention_until = Timestamptz(null=True, default=None, index=True)
+    legal_hold_reason = Varchar(length=500, null=True, default=None)
+
+
+class Record(Table, tablename="records"):
+    id = UUID(primary_key=True)
+    application_id = UUID(index=True)
+    record_type = Varchar(length=40)
+    legal_basis = Varchar(length=32)
+    purpose = Varchar(length=64)
+    data_subject = Varchar(length=32)
+    jurisdiction = Varchar(length=16)
+    retention_rule = Varchar(length=64)
+    expires_on = Varchar(length=10)
+    object_key = Varchar(length=300, unique=True)
+    version_id = Varchar(length=1024)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    content_type = Varchar(length=100)
+    filename = Varchar(length=255)
+    created_at = Timestamptz()
+
+
+class DataKey(Table, tablename="data_keys"):
+    application_id = UUID(primary_key=True)
+    wrapped_key = Bytea()
+    kms_key_id = Varchar(length=2048)
+    created_at = Timestamptz()
+
+
+class AuditEvent(Table, tablename="audit_events"):
+    """Append-only; holds ids and non-personal details only."""
+
+    seq = BigInt(primary_key=True)
+    at = Timestamptz()
+    actor = Varchar(length=100)
+    action = Varchar(length=64, index=True)
+    application_id = UUID(null=True, default=None, index=True)
+    position_id = UUID(null=True, default=None)
+    record_id = UUID(null=True, default=None)
+    details = JSON()
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+
+
+class AuditHead(Table, tablename="audit_head"):
+    """One row: the chain's head. Updating it in each writing transaction serialises appends."""
+
+    id = Integer(primary_key=True)
+    seq = BigInt()
+    hash = Varchar(length=64)
+
+
+class User(Table, tablename="users"):
+    id = UUID(primary_key=True)
+    email = Varchar(length=254, unique=True)
+    role = Varchar(length=32)
+    password_hash = Varchar(length=255)
+    created_at = Timestamptz()
+    active = Boolean(default=True)
+
+
+class ApiToken(Table, tablename="api_tokens"):
+    # SHA-256 of a 256-bit random token: enough for high-entropy secrets (no KDF needed).
+    token_hash = Varchar(length=64, primary_key=True)
+    user_id = UUID(index=True)
+    created_at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [
+    Position,
+    Person,
+    Application,
+    Record,
+    DataKey,
+    AuditEvent,
+    AuditHead,
+    User,
+    ApiToken,
+]

@@ -1,0 +1,61 @@
+"""Test helpers: sample documents, and raw views of the database and bucket that do not go
+through the code under test (so a test can see what the app really left behind)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sqlite3
+import zipfile
+from typing import Any
+
+import asyncpg
+
+TABLES = ("positions", "persons", "applications", "records", "data_keys", "audit_events", "users", "api_tokens")
+
+
+def pdf(text: str = "Curriculum vitae of a test candidate") -> bytes:
+    return b"%PDF-1.4\n% test\n1 0 obj << /Type /Catalog >> endobj\n" + text.encode() + b"\n%%EOF\n"
+
+
+def docx(text: str = "CV") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", f"<w:document>{text}</w:document>")
+    return buf.getvalue()
+
+
+def sql_rows(database_url: str, query: str, *args: Any) -> list[tuple]:
+    """Run one read-only query on its own connection (SQLite file or PostgreSQL)."""
+    if database_url.startswith("sqlite:///"):
+        with sqlite3.connect(database_url[len("sqlite:///") :]) as conn:
+            return [tuple(r) for r in conn.execute(query.replace("$1", "?"), args).fetchall()]
+
+    async def run() -> list[tuple]:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return [tuple(r) for r in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def row_counts(database_url: str) -> dict[str, int]:
+    return {t: sql_rows(database_url, f"SELECT COUNT(*) FROM {t}")[0][0] for t in TABLES}
+
+
+def bucket_versions(s3: Any, bucket: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            found.append((v["Key"], v["VersionId"]))
+    return sorted(found)
+
+
+def state(database_url: str, s3: Any, bucket: str) -> dict[str, Any]:
+    """Everything a rejected request must leave untouched (invariant 7)."""
+    counts = row_counts(database_url)
+    counts.pop("audit_events")  # reads and failed logins are audited by design
+    return {"rows": counts, "objects": bucket_versions(s3, bucket)}
