@@ -7,6 +7,7 @@ import asyncio
 import io
 import sqlite3
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import asyncpg
@@ -39,7 +40,9 @@ def sql_rows(database_url: str, query: str, *args: Any) -> list[tuple]:
         finally:
             await conn.close()
 
-    return asyncio.run(run())
+    # Its own thread and loop, so this works from sync and async tests alike.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def row_counts(database_url: str) -> dict[str, int]:
