@@ -8,12 +8,14 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from ats.bootstrap import Container, embedded, from_environment
 from ats.domain.actors import SYSTEM
-from ats.domain.errors import DomainError
+from ats.domain.errors import DomainError, ValidationError
 from ats.settings import SettingsError
 
 EXIT_USAGE = 2
@@ -78,6 +80,121 @@ def cmd_positions_list(args: argparse.Namespace) -> None:
         print(f"{p.id}  {p.status.value:<9} {p.jurisdiction:<9} {p.title}")
 
 
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{name} must be an ISO 8601 time, e.g. 2030-11-22T00:00:00Z.") from None
+    if moment.tzinfo is None:
+        raise ValidationError(f"{name} needs a time zone, e.g. 2030-11-22T00:00:00Z.")
+    return moment.astimezone(UTC)
+
+
+def _uuid(value: str, what: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise ValidationError(f"{value!r} is not a {what} id.") from None
+
+
+def cmd_positions_conclude(args: argparse.Namespace) -> None:
+    from ats.services import retention
+
+    def work(c: Container) -> Awaitable[Any]:
+        return retention.conclude_position(
+            c.deps,
+            SYSTEM,
+            _uuid(args.id, "position"),
+            outcome=args.outcome,
+            at=_when(args.at, "--at"),
+            production=c.settings.production,
+        )
+
+    result = _run(work)
+    print(f"concluded {result.outcome.value} at {result.concluded_at.isoformat()}; "
+          f"applications retained until {result.retention_until.isoformat()}")
+
+
+def cmd_holds(args: argparse.Namespace) -> None:
+    from ats.services import retention
+
+    async def work(c: Container) -> None:
+        actor = await _cli_actor(c, args.as_user)
+        await retention.set_legal_hold(
+            c.deps, actor, _uuid(args.id, "application"), reason=args.reason, hold=args.hold_command == "set"
+        )
+
+    _run(work)
+    print("legal hold set" if args.hold_command == "set" else "legal hold lifted")
+
+
+async def _cli_actor(c: Container, email: str) -> Any:
+    """CLI actions that need a role act as a named staff user (audited under their id)."""
+    user = await c.deps.uow.repo.get_user_by_email(email.strip().lower())
+    if user is None:
+        raise ValidationError(f"There is no user {email!r}. Create one with `ats users create`.")
+    from ats.domain.actors import staff
+
+    return staff(user.id, user.role)
+
+
+def _progress(label: str) -> Callable[[int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    return lambda n: print(f"\r{label}: {n}", end="", file=sys.stderr, flush=True)
+
+
+def cmd_jobs_expire(args: argparse.Namespace) -> None:
+    from ats.services import expiry
+    from jobs.runs import recorded
+
+    async def work(c: Container) -> Any:
+        call = lambda: expiry.erase_due(  # noqa: E731
+            c.deps,
+            as_of=_when(args.as_of, "--as-of"),
+            dry_run=args.dry_run,
+            production=c.settings.production,
+            progress=_progress("erased"),
+            crash_after=args.crash_after,
+        )
+        if args.dry_run:
+            return await call()
+        return (await recorded(c.deps, "expire", call))[1]
+
+    report = _run(work)
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print(f"erased {report.erased}, held {report.held}, failed {report.failed}"
+              + (f", due {report.due} (dry run)" if report.dry_run else ""))
+    if report.failed:
+        raise SystemExit(EXIT_FAILED)
+
+
+def cmd_jobs_once(args: argparse.Namespace) -> None:
+    from ats.services import retention, sweep
+    from jobs.runs import recorded
+
+    async def work(c: Container) -> Any:
+        if args.jobs_command == "retag":
+            return (await recorded(c.deps, "retag", lambda: retention.retag(c.deps)))[1]
+        return (await recorded(c.deps, "sweep", lambda: sweep.sweep_orphans(c.deps)))[1]
+
+    report = _run(work)
+    print(json.dumps(report.as_dict()) if args.json else report.as_dict())
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> None:
+    import logging
+
+    from jobs.scheduler import default_schedule, run_schedule
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _run(lambda c: run_schedule(c.deps, default_schedule(production=c.settings.production)))
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -104,7 +221,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print(f"Recruiter login (shown once): {DEMO_RECRUITER} / {password}", flush=True)
     else:
         container = from_environment()
-    uvicorn.run(create_app(container), host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.run(create_app(container, run_jobs=args.embedded), host=args.host, port=args.port, log_level="info", access_log=False)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -139,6 +256,36 @@ def parser() -> argparse.ArgumentParser:
     plist = pos.add_parser("list", help="list positions")
     plist.add_argument("--json", action="store_true")
     plist.set_defaults(func=cmd_positions_list)
+    pconclude = pos.add_parser("conclude", help="conclude hiring: filled, closed or cancelled")
+    pconclude.add_argument("id")
+    pconclude.add_argument("--outcome", required=True, choices=["filled", "closed", "cancelled"])
+    pconclude.add_argument("--at", help="ISO time of the conclusion (default now; past refused in production)")
+    pconclude.set_defaults(func=cmd_positions_conclude)
+
+    holds = sub.add_parser("holds", help="legal holds (privacy officer)").add_subparsers(
+        dest="hold_command", required=True
+    )
+    for name in ("set", "lift"):
+        h = holds.add_parser(name, help=f"{name} a legal hold on an application")
+        h.add_argument("id")
+        h.add_argument("--reason", required=True)
+        h.add_argument("--as-user", required=True, help="email of the privacy officer acting")
+        h.set_defaults(func=cmd_holds)
+
+    jobs = sub.add_parser("jobs").add_subparsers(dest="jobs_command", required=True)
+    expire = jobs.add_parser("expire", help="erase applications whose retention has run out")
+    expire.add_argument("--as-of", help="ISO time to judge due-ness at (future refused in production)")
+    expire.add_argument("--dry-run", action="store_true")
+    expire.add_argument("--json", action="store_true")
+    expire.add_argument("--crash-after", help=argparse.SUPPRESS)  # crash-injection tests only
+    expire.set_defaults(func=cmd_jobs_expire)
+    for name, text in (("retag", "set expires-on tags"), ("sweep", "delete orphan objects")):
+        once = jobs.add_parser(name, help=text)
+        once.add_argument("--json", action="store_true")
+        once.set_defaults(func=cmd_jobs_once)
+    jobs.add_parser("run", help="run the schedule (daily expiry, hourly re-tag and sweep)").set_defaults(
+        func=cmd_jobs_run
+    )
     return root
 
 

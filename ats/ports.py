@@ -16,6 +16,7 @@ from ats.domain.model import (
     DataKeyRow,
     Person,
     Position,
+    PositionStatus,
     Record,
     User,
 )
@@ -73,6 +74,8 @@ class BlobStore(Protocol):
 
     def get_tags(self, key: str, version_id: str) -> dict[str, str]: ...
 
+    def put_tags(self, key: str, version_id: str, tags: Mapping[str, str]) -> None: ...
+
     def list_versions(self, prefix: str) -> list[StoredVersion]: ...
 
     def delete_versions(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -84,7 +87,7 @@ class BlobMissing(Exception):
     """The object version does not exist."""
 
 
-class Repository(Protocol):
+class Repository(Protocol):  # see RetentionRepository below for the expiry half
     """Reads and writes of domain objects. Writes happen inside `UnitOfWork.transaction()`."""
 
     async def add_position(self, position: Position) -> None: ...
@@ -141,3 +144,67 @@ class Vault(Protocol):
     def store(self, key: bytes, record: Record, plaintext: bytes) -> str: ...
     def fetch(self, key: bytes, record: Record) -> bytes: ...
     def discard(self, records: list[Record]) -> None: ...
+    def retag(self, record: Record, tags: Mapping[str, str]) -> None: ...
+    def delete_versions(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]: ...
+    def list_versions(self, prefix: str) -> list[StoredVersion]: ...
+
+
+@dataclass
+class Claimed:
+    """An application a worker has claimed for erasure, with the exact object versions to delete."""
+
+    application_id: UUID
+    reference: str
+    position_id: UUID
+    person_id: UUID
+    submitted_at: datetime
+    retention_until: datetime | None
+    versions: list[tuple[str, str]]
+
+
+@dataclass
+class TombstoneRow:
+    application_id: UUID
+    reference: str
+    position_id: UUID
+    submitted_at: datetime
+    retention_until: datetime | None
+    erased_at: datetime
+    reason: str
+    records_erased: int
+    versions_deleted: int
+
+
+@dataclass
+class JobRunRow:
+    id: UUID
+    job: str
+    started_at: datetime
+    status: str
+    counts: dict
+    errors: list
+    finished_at: datetime | None = None
+
+
+class RetentionRepository(Protocol):
+    """Conclusion, holds, re-tagging and expiry queries (fixed statement count per batch)."""
+
+    async def conclude_position(
+        self, position_id: UUID, outcome: PositionStatus, concluded_at: datetime, until: datetime
+    ) -> list[UUID]: ...
+    async def set_legal_hold(self, application_id: UUID, reason: str | None) -> None: ...
+    async def pending_retag(self, limit: int) -> list[tuple[Record, datetime]]: ...
+    async def set_expires_on(self, record_ids: list[UUID], value: str) -> None: ...
+    async def count_held_due(self, as_of: datetime) -> int: ...
+    async def count_due(self, as_of: datetime) -> int: ...
+    async def claim_due(
+        self, *, as_of: datetime, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Claimed]: ...
+    async def complete_erasures(
+        self, claims: list[Claimed], worker: str, tombstones: list[TombstoneRow]
+    ) -> None: ...
+    async def get_tombstone(self, application_id: UUID) -> TombstoneRow | None: ...
+    async def all_record_versions(self) -> set[tuple[str, str]]: ...
+    async def add_job_run(self, run: JobRunRow) -> None: ...
+    async def finish_job_run(self, run: JobRunRow) -> None: ...
+    async def list_job_runs(self, limit: int = 50) -> list[JobRunRow]: ...

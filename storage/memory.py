@@ -34,6 +34,7 @@ from ats.ports import (
     ObjectInfo,
     StoredVersion,
 )
+from storage.memory_retention import MemoryRetention
 
 MAX_TAGS = 10  # S3's limit per object
 
@@ -116,6 +117,12 @@ class MemoryBlobStore:
         self.requests += 1
         return dict(self._version(key, version_id)["tags"])
 
+    def put_tags(self, key: str, version_id: str, tags: Mapping[str, str]) -> None:
+        self.requests += 1
+        if len(tags) > MAX_TAGS:
+            raise ValueError(f"S3 allows at most {MAX_TAGS} tags per object")
+        self._version(key, version_id)["tags"] = dict(tags)
+
     def list_versions(self, prefix: str) -> list[StoredVersion]:
         self.requests += 1
         return [
@@ -136,7 +143,7 @@ class MemoryBlobStore:
         return []
 
 
-class MemoryRepository:
+class MemoryRepository(MemoryRetention):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {
             name: {}

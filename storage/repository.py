@@ -16,119 +16,32 @@ from piccolo.engine.sqlite import TransactionType
 from ats.domain import audit as audit_chain
 from ats.domain.model import (
     Application,
-    ApplicationStatus,
     AuditEvent,
     DataKeyRow,
-    DataSubject,
-    LegalBasis,
     Person,
     Position,
     PositionStatus,
-    Purpose,
     Record,
-    RecordType,
-    Role,
     User,
 )
 from ats.ports import Duplicate
 from storage import tables as t
-
-
-def _position(row: dict[str, Any]) -> Position:
-    return Position(
-        id=row["id"],
-        title=row["title"],
-        jurisdiction=row["jurisdiction"],
-        status=PositionStatus(row["status"]),
-        created_at=row["created_at"],
-        concluded_at=row["concluded_at"],
-    )
-
-
-def _person(row: dict[str, Any]) -> Person:
-    return Person(
-        id=row["id"],
-        email=row["email"],
-        full_name=row["full_name"],
-        phone=row["phone"],
-        country=row["country"],
-        created_at=row["created_at"],
-    )
-
-
-def _application(row: dict[str, Any]) -> Application:
-    return Application(
-        id=row["id"],
-        reference=row["reference"],
-        position_id=row["position_id"],
-        person_id=row["person_id"],
-        status=ApplicationStatus(row["status"]),
-        submitted_at=row["submitted_at"],
-        privacy_notice_version=row["privacy_notice_version"],
-        talent_pool_consent=bool(row["talent_pool_consent"]),
-        retention_until=row["retention_until"],
-        legal_hold_reason=row["legal_hold_reason"],
-    )
-
-
-def _record(row: dict[str, Any]) -> Record:
-    return Record(
-        id=row["id"],
-        application_id=row["application_id"],
-        record_type=RecordType(row["record_type"]),
-        legal_basis=LegalBasis(row["legal_basis"]),
-        purpose=Purpose(row["purpose"]),
-        data_subject=DataSubject(row["data_subject"]),
-        jurisdiction=row["jurisdiction"],
-        retention_rule=row["retention_rule"],
-        expires_on=row["expires_on"],
-        object_key=row["object_key"],
-        version_id=row["version_id"],
-        size=row["size"],
-        sha256=row["sha256"],
-        content_type=row["content_type"],
-        filename=row["filename"],
-        created_at=row["created_at"],
-    )
-
-
-def _user(row: dict[str, Any]) -> User:
-    return User(
-        id=row["id"],
-        email=row["email"],
-        role=Role(row["role"]),
-        password_hash=row["password_hash"],
-        created_at=row["created_at"],
-        active=bool(row["active"]),
-    )
-
-
-def _audit(row: dict[str, Any]) -> AuditEvent:
-    return AuditEvent(
-        seq=row["seq"],
-        actor=row["actor"],
-        action=row["action"],
-        at=row["at"],
-        application_id=row["application_id"],
-        position_id=row["position_id"],
-        record_id=row["record_id"],
-        details=row["details"] if isinstance(row["details"], dict) else _json(row["details"]),
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-    )
-
-
-def _json(text: str) -> dict[str, Any]:
-    import json
-
-    return json.loads(text)
+from storage.retention_repository import RetentionQueries
+from storage.rows import (
+    application_from,
+    audit_from,
+    person_from,
+    position_from,
+    record_from,
+    user_from,
+)
 
 
 async def _first(query: Any) -> dict[str, Any] | None:
     return await query.first().run()
 
 
-class PiccoloRepository:
+class PiccoloRepository(RetentionQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -147,22 +60,22 @@ class PiccoloRepository:
 
     async def get_position(self, position_id: UUID) -> Position | None:
         row = await _first(t.Position.select().where(t.Position.id == position_id))
-        return _position(row) if row else None
+        return position_from(row) if row else None
 
     async def list_positions(self, *, open_only: bool) -> list[Position]:
         query = t.Position.select().order_by(t.Position.title)
         if open_only:
             query = query.where(t.Position.status == PositionStatus.OPEN.value)
-        return [_position(r) for r in await query.run()]
+        return [position_from(r) for r in await query.run()]
 
     # persons
     async def get_person_by_email(self, email: str) -> Person | None:
         row = await _first(t.Person.select().where(t.Person.email == email))
-        return _person(row) if row else None
+        return person_from(row) if row else None
 
     async def get_person(self, person_id: UUID) -> Person | None:
         row = await _first(t.Person.select().where(t.Person.id == person_id))
-        return _person(row) if row else None
+        return person_from(row) if row else None
 
     async def add_person(self, person: Person) -> None:
         await t.Person.insert(t.Person(**vars(person))).run()
@@ -176,13 +89,13 @@ class PiccoloRepository:
     async def get_application(self, application_id: UUID) -> Application | None:
         query = t.Application.select().where(t.Application.id == application_id)
         row = await _first(query)
-        return _application(row) if row else None
+        return application_from(row) if row else None
 
     async def find_application(self, person_id: UUID, position_id: UUID) -> Application | None:
         row = await _first(
             t.Application.select().where(t.Application.dedupe_key == f"{person_id}:{position_id}")
         )
-        return _application(row) if row else None
+        return application_from(row) if row else None
 
     async def list_applications(self, position_id: UUID) -> list[tuple[Application, Person]]:
         # Two queries whatever the number of applications (no N+1).
@@ -196,8 +109,8 @@ class PiccoloRepository:
         people: dict[UUID, Person] = {}
         if person_ids:
             rows = await t.Person.select().where(t.Person.id.is_in(person_ids)).run()
-            people = {row["id"]: _person(row) for row in rows}
-        return [(_application(row), people[row["person_id"]]) for row in apps]
+            people = {row["id"]: person_from(row) for row in rows}
+        return [(application_from(row), people[row["person_id"]]) for row in apps]
 
     # data keys
     async def add_data_key(self, key: DataKeyRow) -> None:
@@ -226,7 +139,7 @@ class PiccoloRepository:
 
     async def get_record(self, record_id: UUID) -> Record | None:
         row = await _first(t.Record.select().where(t.Record.id == record_id))
-        return _record(row) if row else None
+        return record_from(row) if row else None
 
     async def list_records(self, application_id: UUID) -> list[Record]:
         rows = await (
@@ -235,7 +148,7 @@ class PiccoloRepository:
             .order_by(t.Record.created_at)
             .run()
         )
-        return [_record(r) for r in rows]
+        return [record_from(r) for r in rows]
 
     # audit
     async def append_audit(self, events: list[AuditEvent]) -> None:
@@ -261,7 +174,7 @@ class PiccoloRepository:
             .limit(limit)
             .run()
         )
-        return [_audit(r) for r in rows]
+        return [audit_from(r) for r in rows]
 
     # users and tokens
     async def add_user(self, user: User) -> None:
@@ -269,11 +182,11 @@ class PiccoloRepository:
 
     async def get_user(self, user_id: UUID) -> User | None:
         row = await _first(t.User.select().where(t.User.id == user_id))
-        return _user(row) if row else None
+        return user_from(row) if row else None
 
     async def get_user_by_email(self, email: str) -> User | None:
         row = await _first(t.User.select().where(t.User.email == email))
-        return _user(row) if row else None
+        return user_from(row) if row else None
 
     async def add_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
         await t.ApiToken.insert(

@@ -62,6 +62,16 @@ class S3BlobStore:
         tagset = self._call("get_object_tagging", Key=key, VersionId=version_id)["TagSet"]
         return {tag["Key"]: tag["Value"] for tag in tagset}
 
+    def put_tags(self, key: str, version_id: str, tags: Mapping[str, str]) -> None:
+        if len(tags) > MAX_TAGS:
+            raise ValueError(f"S3 allows at most {MAX_TAGS} tags per object")
+        self._call(
+            "put_object_tagging",
+            Key=key,
+            VersionId=version_id,
+            Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]},
+        )
+
     def list_versions(self, prefix: str) -> list[StoredVersion]:
         found: list[StoredVersion] = []
         paginator = self.client.get_paginator("list_object_versions")

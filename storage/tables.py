@@ -48,6 +48,10 @@ class Application(Table, tablename="applications"):
     talent_pool_consent = Boolean(default=False)
     retention_until = Timestamptz(null=True, default=None, index=True)
     legal_hold_reason = Varchar(length=500, null=True, default=None)
+    # Expiry claims (jobs/expire): a worker owns an erasure until its claim expires.
+    erasure_claim = Varchar(length=64, null=True, default=None)
+    erasure_claim_expires = Timestamptz(null=True, default=None)
+    erasure_started_at = Timestamptz(null=True, default=None)
 
 
 class Record(Table, tablename="records"):
@@ -115,7 +119,33 @@ class ApiToken(Table, tablename="api_tokens"):
     created_at = Timestamptz()
 
 
+class Tombstone(Table, tablename="tombstones"):
+    """What remains of an erased application: ids, dates, reason, counts. No personal data."""
+
+    application_id = UUID(primary_key=True)
+    reference = Varchar(length=20)
+    position_id = UUID(index=True)
+    submitted_at = Timestamptz()
+    retention_until = Timestamptz(null=True, default=None)
+    erased_at = Timestamptz()
+    reason = Varchar(length=64)
+    records_erased = Integer()
+    versions_deleted = Integer()
+
+
+class JobRun(Table, tablename="job_runs"):
+    id = UUID(primary_key=True)
+    job = Varchar(length=32, index=True)
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=16)
+    counts = JSON()
+    errors = JSON()
+
+
 TABLES: list[type[Table]] = [
+    Tombstone,
+    JobRun,
     Position,
     Person,
     Application,

@@ -4,11 +4,12 @@ the record's tags on the object. Composes the KeyProvider and BlobStore ports.""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from uuid import UUID
 
 from ats.domain.model import Record
 from ats.domain.records import associated_data, tags_for
-from ats.ports import BlobStore, DataKey, KeyProvider
+from ats.ports import BlobStore, DataKey, KeyProvider, StoredVersion
 from storage import crypto
 
 
@@ -45,3 +46,12 @@ class RecordVault:
     def discard(self, records: list[Record]) -> None:
         """Delete the exact versions written for `records` (undo of a failed intake)."""
         self.blobs.delete_versions([(r.object_key, r.version_id) for r in records if r.version_id])
+
+    def retag(self, record: Record, tags: Mapping[str, str]) -> None:
+        self.blobs.put_tags(record.object_key, record.version_id, tags)
+
+    def delete_versions(self, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return self.blobs.delete_versions(items)
+
+    def list_versions(self, prefix: str) -> list[StoredVersion]:
+        return self.blobs.list_versions(prefix)

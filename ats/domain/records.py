@@ -53,9 +53,12 @@ TAG_KEYS = (
 )
 
 
+APPLICATIONS_PREFIX = "applications/"
+
+
 def application_prefix(application_id: UUID) -> str:
     """Every object of one application lives under this prefix, so erasure can find them all."""
-    return f"applications/{application_id}/"
+    return f"{APPLICATIONS_PREFIX}{application_id}/"
 
 
 def object_key(application_id: UUID, record_type: RecordType, record_id: UUID) -> str:

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from ats.domain.actors import CANDIDATE, STAFF_ROLES, Actor, require_role
 from ats.domain.applicants import ApplicantDetails, validate_applicant
-from ats.domain.errors import Conflict, NotFound, ValidationError
+from ats.domain.errors import Conflict, Gone, NotFound, ValidationError
 from ats.domain.model import (
     Application,
     ApplicationStatus,
@@ -228,6 +228,7 @@ async def view_application(deps: Deps, actor: Actor, application_id: UUID) -> Ap
     repo = deps.uow.repo
     application = await repo.get_application(application_id)
     if application is None:
+        await raise_if_erased(deps, application_id)
         raise NotFound("There is no such application.")
     person = await repo.get_person(application.person_id)
     position = await repo.get_position(application.position_id)
@@ -235,6 +236,27 @@ async def view_application(deps: Deps, actor: Actor, application_id: UUID) -> Ap
     records = await repo.list_records(application_id)
     await deps.audit(actor, "application.viewed", application_id=application_id, position_id=position.id)
     return ApplicationView(application=application, person=person, position=position, records=records)
+
+
+async def raise_if_erased(deps: Deps, application_id: UUID) -> None:
+    """410 with the tombstone's facts (no personal data) when the application was erased."""
+    stone = await deps.uow.repo.get_tombstone(application_id)
+    if stone is None:
+        return
+    raise Gone(
+        "This application was erased; only a record of the erasure remains.",
+        facts={
+            "application_id": str(stone.application_id),
+            "reference": stone.reference,
+            "position_id": str(stone.position_id),
+            "submitted_at": stone.submitted_at.isoformat(),
+            "retention_until": stone.retention_until.isoformat() if stone.retention_until else None,
+            "erased_at": stone.erased_at.isoformat(),
+            "reason": stone.reason,
+            "records_erased": stone.records_erased,
+            "versions_deleted": stone.versions_deleted,
+        },
+    )
 
 
 async def read_document(deps: Deps, actor: Actor, record_id: UUID) -> tuple[Record, bytes]:

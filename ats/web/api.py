@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from uuid import UUID
 
 from starlette.requests import Request
@@ -10,10 +11,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ats.domain.actors import Actor
-from ats.domain.errors import DomainError, NotFound, Unauthorized
+from ats.domain.errors import DomainError, NotFound, Unauthorized, ValidationError
 from ats.domain.model import Application, Position, Record
 from ats.domain.records import tags_for
-from ats.services import accounts, applications, positions
+from ats.services import accounts, applications, positions, retention
 from ats.services.deps import Deps
 from ats.web.errors import json_domain_error, json_error
 from ats.web.forms import parse_multipart, text_fields, upload_from
@@ -74,7 +75,7 @@ def _uuid(request: Request, name: str, what: str) -> UUID:
         raise NotFound(f"There is no such {what}.") from None
 
 
-def routes(deps: Deps) -> list[Route]:
+def routes(deps: Deps, *, production: bool = False) -> list[Route]:
     async def bearer(request: Request) -> Actor:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -132,6 +133,53 @@ def routes(deps: Deps) -> list[Route]:
             headers={"Content-Disposition": "attachment", "Cache-Control": "no-store"},
         )
 
+    async def json_body(request: Request) -> dict:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ValidationError("Send a JSON object in the request body.", code="malformed_json") from None
+        if not isinstance(body, dict):
+            raise ValidationError("Send a JSON object in the request body.", code="malformed_json")
+        return body
+
+    async def conclude(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        at = body.get("at")
+        moment = None
+        if at is not None:
+            try:
+                moment = datetime.fromisoformat(str(at))
+            except ValueError:
+                raise ValidationError("`at` must be an ISO 8601 time with a zone.", field="at") from None
+        result = await retention.conclude_position(
+            deps,
+            actor,
+            _uuid(request, "position_id", "position"),
+            outcome=str(body.get("outcome", "")),
+            at=moment,
+            production=production,
+        )
+        return JSONResponse(
+            {
+                "outcome": result.outcome.value,
+                "concluded_at": result.concluded_at.isoformat(),
+                "retention_until": result.retention_until.isoformat(),
+            }
+        )
+
+    async def legal_hold(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        await retention.set_legal_hold(
+            deps,
+            actor,
+            _uuid(request, "application_id", "application"),
+            reason=body.get("reason"),
+            hold=request.method == "PUT",
+        )
+        return JSONResponse({"legal_hold": request.method == "PUT"})
+
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())
 
@@ -145,5 +193,7 @@ def routes(deps: Deps) -> list[Route]:
         Route("/positions/{position_id}/applications", mapped(position_applications), methods=["GET"]),
         Route("/applications/{application_id}", mapped(get_application)),
         Route("/records/{record_id}/content", mapped(record_content)),
+        Route("/positions/{position_id}/conclusion", mapped(conclude), methods=["POST"]),
+        Route("/applications/{application_id}/legal-hold", mapped(legal_hold), methods=["PUT", "DELETE"]),
         Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ]

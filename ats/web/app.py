@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -33,9 +34,9 @@ def _skip_csrf(scope: Scope) -> bool:
 
 async def _csrf_failed(scope: Scope, send, message_id) -> None:  # type: ignore[no-untyped-def]
     body = (
-        "<!doctype html><title>Form expired</title><p>This form has expired or was sent from "
-        "another site. Go back, reload the page and send it again.</p>"
-    ).encode()
+        b"<!doctype html><title>Form expired</title><p>This form has expired or was sent from "
+        b"another site. Go back, reload the page and send it again.</p>"
+    )
     await send(
         {
             "type": "http.response.start",
@@ -46,7 +47,7 @@ async def _csrf_failed(scope: Scope, send, message_id) -> None:  # type: ignore[
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(container: Container) -> ASGIApp:
+def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     from admin.app import routes as admin_routes
 
     deps = container.deps
@@ -64,15 +65,25 @@ def create_app(container: Container) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await container.startup()
+        stop = asyncio.Event()
+        task = None
+        if run_jobs:
+            # The embedded server runs the same schedule as `ats jobs run`, in-process.
+            from jobs.scheduler import default_schedule, run_schedule
+
+            task = asyncio.create_task(run_schedule(deps, default_schedule(production=False), stop=stop))
         try:
             yield
         finally:
+            stop.set()
+            if task is not None:
+                await task
             await container.shutdown()
 
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
-            Mount("/api/v1", routes=api.routes(deps)),
+            Mount("/api/v1", routes=api.routes(deps, production=settings.production)),
             Mount("/admin", routes=admin_routes(deps, templates)),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
             *candidate.routes(deps, templates),

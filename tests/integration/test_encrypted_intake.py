@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ats.bootstrap import Container
+from ats.domain.actors import SYSTEM
 from ats.domain.records import TAG_KEYS, tags_for
 from ats.services import applications, positions
 from ats.services.applications import Upload
-from ats.domain.actors import SYSTEM
 from storage import crypto
 from tests.helpers import pdf, sql_rows
 
@@ -72,9 +72,10 @@ async def test_object_is_ciphertext_with_kms_sse_and_complete_tags(container: Co
 
 async def test_round_trip_decrypts_to_the_original(container: Container) -> None:
     submitted, records, cv = await _apply(container)
+    import uuid
+
     from ats.domain.actors import staff
     from ats.domain.model import Role
-    import uuid
 
     actor = staff(uuid.uuid4(), Role.RECRUITER)
     record, content = await applications.read_document(container.deps, actor, records[0].id)

@@ -1,0 +1,148 @@
+"""Scheduled expiry (invariants 4, 5, 8): erase every application whose retention has run out.
+
+Per batch: (1) claim the applications and destroy their data keys, commit; (2) delete every
+stored object version with DeleteObjects; (3) delete the rows, write tombstones and audit
+events, commit. A crash after (1) leaves unreadable objects and a claim that expires; the next
+run re-claims and finishes. Deleting an already deleted version is a no-op in S3.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ats.domain.actors import SYSTEM
+from ats.domain.errors import ValidationError
+from ats.ports import Claimed, TombstoneRow
+from ats.services.deps import Deps
+
+BATCH = 2000  # ~17 statements and ~6 S3 requests per batch: far under 0.01 per application
+LEASE = timedelta(minutes=15)
+REASON = "retention-expired"
+
+
+@dataclass
+class ExpiryReport:
+    as_of: str
+    dry_run: bool
+    erased: int = 0
+    held: int = 0
+    failed: int = 0
+    due: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": self.as_of,
+            "dry_run": self.dry_run,
+            "erased": self.erased,
+            "held": self.held,
+            "failed": self.failed,
+            "due": self.due,
+            "errors": self.errors,
+        }
+
+
+def check_as_of(as_of: datetime, now: datetime, *, production: bool) -> None:
+    if as_of.tzinfo is None:
+        raise ValidationError("Give --as-of with a time zone, e.g. 2030-11-22T00:00:00Z.", field="as_of")
+    if production and as_of > now:
+        raise ValidationError("A future --as-of is refused in production: it would erase early.", field="as_of")
+
+
+async def erase_due(
+    deps: Deps,
+    *,
+    as_of: datetime | None = None,
+    dry_run: bool = False,
+    production: bool = False,
+    batch: int = BATCH,
+    lease: timedelta = LEASE,
+    progress: Callable[[int], None] | None = None,
+    crash_after: str | None = None,
+) -> ExpiryReport:
+    """Erase due, unheld applications. `crash_after` names a phase after which the process
+    kills itself (tests of invariant 8 only)."""
+    now = deps.clock.now()
+    as_of = as_of or now
+    check_as_of(as_of, now, production=production)
+    repo = deps.uow.repo
+    report = ExpiryReport(as_of=as_of.isoformat(), dry_run=dry_run)
+    report.held = await repo.count_held_due(as_of)
+    if dry_run:
+        report.due = await repo.count_due(as_of)
+        return report
+    worker = uuid.uuid4().hex
+    while True:
+        now = deps.clock.now()
+        async with deps.uow.transaction() as tx:
+            claims = await tx.claim_due(
+                as_of=as_of, worker=worker, now=now, lease_until=now + lease, limit=batch
+            )
+            if claims:
+                await tx.append_audit(
+                    [
+                        deps.event(
+                            SYSTEM,
+                            "erasure.keys_destroyed",
+                            details={"applications": len(claims), "worker": worker},
+                        )
+                    ]
+                )
+        if not claims:
+            return report
+        _maybe_crash(crash_after, "keys_destroyed")
+        versions = [v for c in claims for v in c.versions]
+        failed_versions = set(await deps.blocking(deps.vault.delete_versions, versions))
+        _maybe_crash(crash_after, "objects_deleted")
+        done, failed = [], []
+        for claim in claims:
+            (failed if failed_versions.intersection(claim.versions) else done).append(claim)
+        for claim in failed:
+            report.errors.append({"application_id": str(claim.application_id), "error": "object deletion failed"})
+        report.failed += len(failed)
+        if done:
+            erased_at = deps.clock.now()
+            async with deps.uow.transaction() as tx:
+                await tx.complete_erasures(done, worker, [_tombstone(c, erased_at) for c in done])
+                await tx.append_audit(
+                    [
+                        deps.event(
+                            SYSTEM,
+                            "application.erased",
+                            application_id=c.application_id,
+                            position_id=c.position_id,
+                            details={"reason": REASON, "versions_deleted": len(c.versions)},
+                        )
+                        for c in done
+                    ]
+                )
+        report.erased += len(done)
+        if progress:
+            progress(report.erased)
+        if len(claims) < batch and not failed:
+            return report
+
+
+def _tombstone(claim: Claimed, erased_at: datetime) -> TombstoneRow:
+    return TombstoneRow(
+        application_id=claim.application_id,
+        reference=claim.reference,
+        position_id=claim.position_id,
+        submitted_at=claim.submitted_at,
+        retention_until=claim.retention_until,
+        erased_at=erased_at,
+        reason=REASON,
+        records_erased=len(claim.versions),
+        versions_deleted=len(claim.versions),
+    )
+
+
+def _maybe_crash(crash_after: str | None, phase: str) -> None:
+    if crash_after == phase:
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)

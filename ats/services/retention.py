@@ -1,0 +1,134 @@
+"""Use cases of the retention clock: concluding hiring, legal holds, re-tagging objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from ats.domain.actors import Actor, require_role
+from ats.domain.conclusion import CONCLUDED_REASON, Conclusion, conclude
+from ats.domain.errors import Conflict, NotFound, ValidationError
+from ats.domain.model import Role
+from ats.domain.records import tags_for
+from ats.domain.retention import expires_on_tag
+from ats.services.deps import Deps
+
+CONCLUDE_ROLES = {Role.RECRUITER, Role.ADMIN}
+HOLD_ROLES = {Role.PRIVACY_OFFICER}
+MAX_REASON = 500
+
+
+async def conclude_position(
+    deps: Deps, actor: Actor, position_id: UUID, *, outcome: str, at: datetime | None = None, production: bool
+) -> Conclusion:
+    """Close the position, start every application's clock, reject those still open."""
+    if actor.kind == "user":
+        require_role(actor, CONCLUDE_ROLES)
+    now = deps.clock.now()
+    async with deps.uow.transaction() as tx:
+        position = await tx.get_position(position_id)
+        if position is None:
+            raise NotFound("There is no such position.")
+        result = conclude(position, outcome, at or now, now=now, production=production)
+        closed = await tx.conclude_position(position_id, result.outcome, result.concluded_at, result.retention_until)
+        events = [
+            deps.event(
+                actor,
+                "position.concluded",
+                position_id=position_id,
+                details={
+                    "outcome": result.outcome.value,
+                    "concluded_at": result.concluded_at.isoformat(),
+                    "retention_until": result.retention_until.isoformat(),
+                },
+            )
+        ]
+        events += [
+            deps.event(
+                actor,
+                "application.transitioned",
+                application_id=app_id,
+                position_id=position_id,
+                details={"to": "rejected", "reason": CONCLUDED_REASON},
+            )
+            for app_id in closed
+        ]
+        await tx.append_audit(events)
+    return result
+
+
+def _reason(reason: object) -> str:
+    text = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if not text:
+        raise ValidationError("Give the reason for the legal hold (e.g. the claim or case).", field="reason")
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"The reason must be at most {MAX_REASON} characters.", field="reason")
+    return text
+
+
+async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reason: object, hold: bool) -> None:
+    """Place (hold=True) or lift a legal hold (GDPR Art. 17(3)(e)); privacy officers only."""
+    require_role(actor, HOLD_ROLES)
+    text = _reason(reason)
+    async with deps.uow.transaction() as tx:
+        application = await tx.get_application(application_id)
+        if application is None:
+            if await tx.get_tombstone(application_id):
+                raise Conflict("This application has already been erased.", code="erased")
+            raise NotFound("There is no such application.")
+        if hold and application.legal_hold_reason:
+            raise Conflict("This application is already under a legal hold.", code="already_held")
+        if not hold and not application.legal_hold_reason:
+            raise Conflict("This application has no legal hold to lift.", code="not_held")
+        # The reason may name a case; it is stored on the application, not in the audit trail.
+        await tx.set_legal_hold(application_id, text if hold else None)
+        await tx.append_audit(
+            [deps.event(actor, "legal_hold.set" if hold else "legal_hold.lifted", application_id=application_id)]
+        )
+
+
+@dataclass
+class RetagReport:
+    retagged: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+async def retag(deps: Deps, *, batch: int = 500, workers: int = 8) -> RetagReport:
+    """Set the `expires-on` tag of objects whose application has a retention date. Idempotent:
+    S3 first, then the row, so a rerun redoes only what did not reach the database."""
+    import anyio
+
+    report = RetagReport()
+    while True:
+        pending = await deps.uow.repo.pending_retag(batch)
+        pending = [(r, u) for r, u in pending if f"{r.id}" not in report.errors]
+        if not pending:
+            return report
+        done: list[tuple[UUID, str]] = []
+        limiter = anyio.CapacityLimiter(workers)
+
+        async def one(record, until) -> None:  # type: ignore[no-untyped-def]
+            record.expires_on = expires_on_tag(until)
+            async with limiter:
+                try:
+                    await deps.blocking(deps.vault.retag, record, tags_for(record))
+                    done.append((record.id, record.expires_on))
+                except Exception as exc:  # reported per record; others go on
+                    report.failed += 1
+                    report.errors.append(f"{record.id}")
+                    del exc
+
+        async with anyio.create_task_group() as group:
+            for record, until in pending:
+                group.start_soon(one, record, until)
+        by_value: dict[str, list[UUID]] = {}
+        for record_id, value in done:
+            by_value.setdefault(value, []).append(record_id)
+        async with deps.uow.transaction() as tx:
+            for value, ids in by_value.items():
+                await tx.set_expires_on(ids, value)
+        report.retagged += len(done)
+        if not done:
+            return report

@@ -1,0 +1,1 @@
+"""Scheduled jobs: expiry (daily), retention re-tagging and the orphan sweep (hourly)."""

@@ -1,0 +1,39 @@
+"""Each job run leaves a row: start, end, counts, errors (the job-run table)."""
+
+from __future__ import annotations
+
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ats.ports import JobRunRow
+from ats.services.deps import Deps
+
+JOBS = ("expire", "retag", "sweep")
+
+
+async def recorded(deps: Deps, job: str, work: Callable[[], Awaitable[Any]]) -> tuple[JobRunRow, Any]:
+    """Run `work`, recording it. Counts come from the report's `as_dict()`; errors keep only
+    exception types and ids (no personal data can be in them)."""
+    run = JobRunRow(
+        id=uuid.uuid4(), job=job, started_at=deps.clock.now(), status="running", counts={}, errors=[]
+    )
+    async with deps.uow.transaction() as tx:
+        await tx.add_job_run(run)
+    report = None
+    try:
+        report = await work()
+        summary = report.as_dict()
+        run.counts = {k: v for k, v in summary.items() if isinstance(v, int | bool | str)}
+        run.errors = summary.get("errors", [])[:100]
+        run.status = "failed" if summary.get("failed") else "ok"
+    except Exception as exc:
+        run.status = "error"
+        run.errors = [{"error": type(exc).__name__, "where": traceback.extract_tb(exc.__traceback__)[-1].name}]
+        raise
+    finally:
+        run.finished_at = deps.clock.now()
+        async with deps.uow.transaction() as tx:
+            await tx.finish_job_run(run)
+    return run, report

@@ -1,0 +1,176 @@
+"""Piccolo queries for the retention clock and expiry: conclusion, re-tagging, claims, erasure.
+
+Each method is a fixed number of statements whatever the batch size (DESIGN §7: at most 0.01
+database round-trips per erased application).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from piccolo.engine import PostgresEngine
+
+from ats.domain.conclusion import FINAL_STATES
+from ats.domain.model import ApplicationStatus, PositionStatus, Record
+from ats.domain.retention import PENDING
+from ats.ports import Claimed, JobRunRow, TombstoneRow
+from storage import tables as t
+from storage.rows import record_from
+
+
+class RetentionQueries:
+    engine: Any
+
+    async def conclude_position(
+        self, position_id: UUID, outcome: PositionStatus, concluded_at: datetime, until: datetime
+    ) -> list[UUID]:
+        """Stamp the position, set every application's retention date, close open ones."""
+        await t.Position.update(
+            {t.Position.status: outcome.value, t.Position.concluded_at: concluded_at}
+        ).where(t.Position.id == position_id).run()
+        await t.Application.update({t.Application.retention_until: until}).where(
+            t.Application.position_id == position_id
+        ).run()
+        final = [s.value for s in FINAL_STATES]
+        rows = await t.Application.select(t.Application.id).where(
+            (t.Application.position_id == position_id) & t.Application.status.not_in(final)
+        ).run()
+        closed = [r["id"] for r in rows]
+        if closed:
+            await t.Application.update({t.Application.status: ApplicationStatus.REJECTED.value}).where(
+                t.Application.id.is_in(closed)
+            ).run()
+        return closed
+
+    async def set_legal_hold(self, application_id: UUID, reason: str | None) -> None:
+        await t.Application.update({t.Application.legal_hold_reason: reason}).where(
+            t.Application.id == application_id
+        ).run()
+
+    async def pending_retag(self, limit: int) -> list[tuple[Record, datetime]]:
+        """Records still tagged `pending` whose application now has a retention date."""
+        apps = await t.Application.select(t.Application.id, t.Application.retention_until).where(
+            t.Application.retention_until.is_not_null()
+            & t.Application.id.is_in(
+                t.Record.select(t.Record.application_id).where(t.Record.expires_on == PENDING)
+            )
+        ).limit(limit).run()
+        if not apps:
+            return []
+        until = {a["id"]: a["retention_until"] for a in apps}
+        rows = await t.Record.select().where(
+            t.Record.application_id.is_in(list(until)) & (t.Record.expires_on == PENDING)
+        ).run()
+        return [(record_from(r), until[r["application_id"]]) for r in rows]
+
+    async def set_expires_on(self, record_ids: list[UUID], value: str) -> None:
+        if record_ids:
+            await t.Record.update({t.Record.expires_on: value}).where(t.Record.id.is_in(record_ids)).run()
+
+    async def count_held_due(self, as_of: datetime) -> int:
+        return await t.Application.count().where(
+            (t.Application.retention_until <= as_of) & t.Application.legal_hold_reason.is_not_null()
+        ).run()
+
+    async def count_due(self, as_of: datetime) -> int:
+        return await t.Application.count().where(
+            (t.Application.retention_until <= as_of) & t.Application.legal_hold_reason.is_null()
+        ).run()
+
+    async def claim_due(
+        self, *, as_of: datetime, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Claimed]:
+        """Claim up to `limit` due, unheld applications no live worker owns, and destroy their
+        data keys (crypto-shredding first: DESIGN §5). Call inside a transaction."""
+        query = (
+            t.Application.select(
+                t.Application.id,
+                t.Application.reference,
+                t.Application.position_id,
+                t.Application.person_id,
+                t.Application.submitted_at,
+                t.Application.retention_until,
+            )
+            .where(
+                (t.Application.retention_until <= as_of)
+                & t.Application.legal_hold_reason.is_null()
+                & (t.Application.erasure_claim.is_null() | (t.Application.erasure_claim_expires < now))
+            )
+            .order_by(t.Application.retention_until)
+            .limit(limit)
+        )
+        if isinstance(self.engine, PostgresEngine):
+            # Concurrent workers skip each other's rows instead of waiting (PostgreSQL docs,
+            # SELECT ... FOR UPDATE SKIP LOCKED). SQLite's immediate transaction serialises.
+            query = query.lock_rows("UPDATE", skip_locked=True, of=(t.Application,))
+        apps = await query.run()
+        if not apps:
+            return []
+        ids = [a["id"] for a in apps]
+        await t.Application.update(
+            {
+                t.Application.erasure_claim: worker,
+                t.Application.erasure_claim_expires: lease_until,
+                t.Application.erasure_started_at: now,
+            }
+        ).where(t.Application.id.is_in(ids)).run()
+        versions = await t.Record.select(
+            t.Record.application_id, t.Record.object_key, t.Record.version_id
+        ).where(t.Record.application_id.is_in(ids)).run()
+        await t.DataKey.delete().where(t.DataKey.application_id.is_in(ids)).run()
+        by_app: dict[UUID, list[tuple[str, str]]] = {i: [] for i in ids}
+        for v in versions:
+            by_app[v["application_id"]].append((v["object_key"], v["version_id"]))
+        return [
+            Claimed(
+                application_id=a["id"],
+                reference=a["reference"],
+                position_id=a["position_id"],
+                person_id=a["person_id"],
+                submitted_at=a["submitted_at"],
+                retention_until=a["retention_until"],
+                versions=by_app[a["id"]],
+            )
+            for a in apps
+        ]
+
+    async def complete_erasures(self, claims: list[Claimed], worker: str, tombstones: list[TombstoneRow]) -> None:
+        """Delete every row with personal data for claims this worker still owns; write the
+        tombstones. The person row goes only when no other application still needs it."""
+        ids = [c.application_id for c in claims]
+        people = list({c.person_id for c in claims})
+        await t.Record.delete().where(t.Record.application_id.is_in(ids)).run()
+        await t.Application.delete().where(
+            t.Application.id.is_in(ids) & (t.Application.erasure_claim == worker)
+        ).run()
+        await t.Person.delete().where(
+            t.Person.id.is_in(people) & t.Person.id.not_in(t.Application.select(t.Application.person_id))
+        ).run()
+        await t.Tombstone.insert(*[t.Tombstone(**vars(s)) for s in tombstones]).run()
+
+    async def get_tombstone(self, application_id: UUID) -> TombstoneRow | None:
+        row = await t.Tombstone.select().where(t.Tombstone.application_id == application_id).first().run()
+        return TombstoneRow(**row) if row else None
+
+    async def all_record_versions(self) -> set[tuple[str, str]]:
+        rows = await t.Record.select(t.Record.object_key, t.Record.version_id).run()
+        return {(r["object_key"], r["version_id"]) for r in rows}
+
+    async def add_job_run(self, run: JobRunRow) -> None:
+        await t.JobRun.insert(t.JobRun(**vars(run))).run()
+
+    async def finish_job_run(self, run: JobRunRow) -> None:
+        await t.JobRun.update(
+            {
+                t.JobRun.finished_at: run.finished_at,
+                t.JobRun.status: run.status,
+                t.JobRun.counts: run.counts,
+                t.JobRun.errors: run.errors,
+            }
+        ).where(t.JobRun.id == run.id).run()
+
+    async def list_job_runs(self, limit: int = 50) -> list[JobRunRow]:
+        rows = await t.JobRun.select().order_by(t.JobRun.started_at, ascending=False).limit(limit).run()
+        return [JobRunRow(**r) for r in rows]

@@ -1,0 +1,213 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright's sync API, seeding by raw SQL.
+
+Chromium comes from the system (`playwright install` is not used). Without it these tests skip
+locally, and fail when ATS_REQUIRE_BROWSER=1 (CI sets it).
+
+Ordering matters: Playwright's sync API keeps an event loop marked as running on this thread
+while it is active, so `asyncio.run` (used by the `live` and `database_url` fixtures) would fail
+under it. The `browser` fixture therefore depends on `live`: it starts after the server is up
+and is stopped before the server and the database are torn down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Request, sync_playwright
+
+if TYPE_CHECKING:
+    from tests.conftest import Live
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REQUIRE_BROWSER = os.environ.get("ATS_REQUIRE_BROWSER") == "1"
+SCREENSHOT_DIR = "/tmp/ats-browser-screenshots"  # never inside the repository
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        if REQUIRE_BROWSER:
+            pytest.fail("ATS_REQUIRE_BROWSER=1 but no `chromium` executable is on PATH")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    return path
+
+
+@contextlib.contextmanager
+def launch_chromium() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser(live: Live) -> Iterator[Browser]:
+    """A fresh Chromium per test, started after `live` (see the module docstring)."""
+    with launch_chromium() as b:
+        yield b
+
+
+# --- watching what pages do -------------------------------------------------------------------
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass
+class Watch:
+    """Every request and console message of one browser context."""
+
+    requests: list[str] = field(default_factory=list)
+    console: list[tuple[str, str, str]] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def attach(self, context: BrowserContext) -> Watch:
+        def on_request(request: Request) -> None:
+            self.requests.append(request.url)
+
+        def on_console(message: ConsoleMessage) -> None:
+            self.console.append((message.type, message.text, message.page.url if message.page else ""))
+
+        context.on("request", on_request)
+        context.on("console", on_console)
+        context.on("weberror", lambda error: self.page_errors.append(str(error.error)))
+        return self
+
+    def foreign_requests(self, app_url: str) -> list[str]:
+        return [u for u in self.requests if origin(u) != origin(app_url)]
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """Console errors and warnings (CSP violations are reported as errors)."""
+        return [m for m in self.console if m[0] in {"error", "warning", "assert"}]
+
+    def assert_clean(self, app_url: str) -> None:
+        assert self.requests, "no request was recorded: the watcher is not attached"
+        assert self.foreign_requests(app_url) == []
+        assert self.problems() == []
+        assert self.page_errors == []
+
+
+def new_context(browser: Browser, *, javascript: bool = False, **kwargs: Any) -> tuple[BrowserContext, Watch]:
+    context = browser.new_context(java_script_enabled=javascript, accept_downloads=True, **kwargs)
+    context.set_default_timeout(15_000)
+    return context, Watch().attach(context)
+
+
+# --- seeding the database on an independent connection ----------------------------------------
+
+
+def _sqlite_value(value: Any) -> Any:
+    # How piccolo's SQLite engine stores these types (piccolo/engine/sqlite.py adapters).
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return str(value.astimezone(UTC) if value.tzinfo else value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def sql_exec(database_url: str, query: str, *args: Any) -> None:
+    """Run one writing statement on its own connection, committed (SQLite file or PostgreSQL).
+
+    Never through the app's piccolo engine: it is global, and on PostgreSQL its pool belongs to
+    the server thread's event loop."""
+    if database_url.startswith("sqlite:///"):
+        path = database_url[len("sqlite:///") :]
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn, conn:
+            sql = query
+            for n in range(len(args), 0, -1):
+                sql = sql.replace(f"${n}", "?")
+            conn.execute(sql, tuple(_sqlite_value(a) for a in args))
+        return
+
+    async def run() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(query, *args)
+        finally:
+            await conn.close()
+
+    # Its own thread and loop: safe while Playwright's loop is active on this thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@dataclass(frozen=True)
+class Position:
+    id: UUID
+    title: str
+    jurisdiction: str
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: UUID
+    email: str
+    password: str
+    role: str
+
+
+def create_position(live: Live, title: str, jurisdiction: str = "GB") -> Position:
+    position = Position(uuid4(), title, jurisdiction)
+    sql_exec(
+        live.database_url,
+        "INSERT INTO positions (id, title, jurisdiction, status, created_at, concluded_at) "
+        "VALUES ($1, $2, $3, $4, $5, NULL)",
+        position.id,
+        title,
+        jurisdiction,
+        "open",
+        datetime.now(UTC),
+    )
+    return position
+
+
+def create_staff(live: Live, role: str = "recruiter") -> Staff:
+    from ats.services.accounts import _hasher
+
+    user = Staff(uuid4(), f"{role}-{uuid4().hex[:8]}@example.com", secrets.token_urlsafe(18), role)
+    sql_exec(
+        live.database_url,
+        "INSERT INTO users (id, email, role, password_hash, created_at, active) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        user.id,
+        user.email,
+        role,
+        _hasher.hash(user.password),
+        datetime.now(UTC),
+        True,
+    )
+    return user
+
+
+def screenshot_path(name: str, live: Live) -> str:
+    os.makedirs(SCREENSHOT_DIR, exist_ok=True)
+    kind = "sqlite" if live.database_url.startswith("sqlite") else "postgresql"
+    return os.path.join(SCREENSHOT_DIR, f"{name}-{kind}.png")
