@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -158,6 +158,8 @@ def cmd_jobs_expire(args: argparse.Namespace) -> None:
             production=c.settings.production,
             progress=_progress("erased"),
             crash_after=args.crash_after,
+            batch=args.batch_size,
+            lease=timedelta(seconds=args.lease_seconds),
         )
         if args.dry_run:
             return await call()
@@ -277,6 +279,13 @@ def parser() -> argparse.ArgumentParser:
     expire.add_argument("--as-of", help="ISO time to judge due-ness at (future refused in production)")
     expire.add_argument("--dry-run", action="store_true")
     expire.add_argument("--json", action="store_true")
+    expire.add_argument("--batch-size", type=int, default=2000, help="applications per batch (default 2000)")
+    expire.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=300,
+        help="how long this run's claims last before another run may take them over (default 300)",
+    )
     expire.add_argument("--crash-after", help=argparse.SUPPRESS)  # crash-injection tests only
     expire.set_defaults(func=cmd_jobs_expire)
     for name, text in (("retag", "set expires-on tags"), ("sweep", "delete orphan objects")):

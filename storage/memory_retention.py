@@ -91,8 +91,15 @@ class MemoryRetention:
             )
         return result
 
-    async def complete_erasures(self, claims: list[Claimed], worker: str, tombstones: list[TombstoneRow]) -> None:
-        owned = {c.application_id for c in claims if self._claims().get(c.application_id, ("",))[0] == worker}
+    async def complete_erasures(
+        self, claims: list[Claimed], worker: str, tombstones: list[TombstoneRow]
+    ) -> set[UUID]:
+        owned = {
+            c.application_id
+            for c in claims
+            if c.application_id in self.state["applications"]
+            and self._claims().get(c.application_id, ("",))[0] == worker
+        }
         records = self.state["records"]
         for record_id in [k for k, r in records.items() if r.application_id in owned]:
             del records[record_id]
@@ -101,11 +108,13 @@ class MemoryRetention:
             self._claims().pop(app_id, None)
         needed = {a.person_id for a in self.state["applications"].values()}
         for claim in claims:
-            if claim.person_id not in needed:
+            if claim.application_id in owned and claim.person_id not in needed:
                 self.state["persons"].pop(claim.person_id, None)
         tombs = self.state.setdefault("tombstones", {})
         for stone in tombstones:
-            tombs[stone.application_id] = copy.copy(stone)
+            if stone.application_id in owned:
+                tombs[stone.application_id] = copy.copy(stone)
+        return owned
 
     async def get_tombstone(self, application_id: UUID) -> TombstoneRow | None:
         return copy.copy(self.state.setdefault("tombstones", {}).get(application_id))

@@ -136,19 +136,32 @@ class RetentionQueries:
             for a in apps
         ]
 
-    async def complete_erasures(self, claims: list[Claimed], worker: str, tombstones: list[TombstoneRow]) -> None:
-        """Delete every row with personal data for claims this worker still owns; write the
-        tombstones. The person row goes only when no other application still needs it."""
+    async def complete_erasures(
+        self, claims: list[Claimed], worker: str, tombstones: list[TombstoneRow]
+    ) -> set[UUID]:
+        """Delete every row with personal data for the claims this worker still owns and write
+        their tombstones; return the ids erased. Deleting the application row is the point
+        that decides who erased it, so a re-claimed application is erased exactly once. The
+        person row goes only when no other application still needs it."""
         ids = [c.application_id for c in claims]
-        people = list({c.person_id for c in claims})
-        await t.Record.delete().where(t.Record.application_id.is_in(ids)).run()
-        await t.Application.delete().where(
-            t.Application.id.is_in(ids) & (t.Application.erasure_claim == worker)
-        ).run()
+        gone = await (
+            t.Application.delete()
+            .where(t.Application.id.is_in(ids) & (t.Application.erasure_claim == worker))
+            .returning(t.Application.id)
+            .run()
+        )
+        erased = {row["id"] for row in gone}
+        if not erased:
+            return erased
+        await t.Record.delete().where(t.Record.application_id.is_in(list(erased))).run()
+        people = list({c.person_id for c in claims if c.application_id in erased})
         await t.Person.delete().where(
             t.Person.id.is_in(people) & t.Person.id.not_in(t.Application.select(t.Application.person_id))
         ).run()
-        await t.Tombstone.insert(*[t.Tombstone(**vars(s)) for s in tombstones]).run()
+        await t.Tombstone.insert(
+            *[t.Tombstone(**vars(s)) for s in tombstones if s.application_id in erased]
+        ).run()
+        return erased
 
     async def get_tombstone(self, application_id: UUID) -> TombstoneRow | None:
         row = await t.Tombstone.select().where(t.Tombstone.application_id == application_id).first().run()

@@ -19,7 +19,9 @@ from ats.ports import Claimed, TombstoneRow
 from ats.services.deps import Deps
 
 BATCH = 2000  # ~17 statements and ~6 S3 requests per batch: far under 0.01 per application
-LEASE = timedelta(minutes=15)
+# A claim's lifetime. A run killed mid-batch leaves claims that the next run takes over once
+# they lapse; a live worker finishes a batch in seconds, far inside it.
+LEASE = timedelta(minutes=5)
 REASON = "retention-expired"
 
 
@@ -81,6 +83,7 @@ async def erase_due(
             claims = await tx.claim_due(
                 as_of=as_of, worker=worker, now=now, lease_until=now + lease, limit=batch
             )
+            _maybe_crash(crash_after, "claimed")  # inside the open transaction
             if claims:
                 await tx.append_audit(
                     [
@@ -103,23 +106,26 @@ async def erase_due(
         for claim in failed:
             report.errors.append({"application_id": str(claim.application_id), "error": "object deletion failed"})
         report.failed += len(failed)
+        erased: set = set()
         if done:
             erased_at = deps.clock.now()
             async with deps.uow.transaction() as tx:
-                await tx.complete_erasures(done, worker, [_tombstone(c, erased_at) for c in done])
-                await tx.append_audit(
-                    [
-                        deps.event(
-                            SYSTEM,
-                            "application.erased",
-                            application_id=c.application_id,
-                            position_id=c.position_id,
-                            details={"reason": REASON, "versions_deleted": len(c.versions)},
-                        )
-                        for c in done
-                    ]
-                )
-        report.erased += len(done)
+                erased = await tx.complete_erasures(done, worker, [_tombstone(c, erased_at) for c in done])
+                if erased:
+                    await tx.append_audit(
+                        [
+                            deps.event(
+                                SYSTEM,
+                                "application.erased",
+                                application_id=c.application_id,
+                                position_id=c.position_id,
+                                details={"reason": REASON, "versions_deleted": len(c.versions)},
+                            )
+                            for c in done
+                            if c.application_id in erased
+                        ]
+                    )
+        report.erased += len(erased)
         if progress:
             progress(report.erased)
         if len(claims) < batch and not failed:

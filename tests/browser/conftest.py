@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,6 +75,9 @@ def browser(live: Live) -> Iterator[Browser]:
 # --- watching what pages do -------------------------------------------------------------------
 
 
+_FAILED_LOAD = re.compile(r"^Failed to load resource: the server responded with a status of (\d{3})\b")
+
+
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -92,7 +96,8 @@ class Watch:
             self.requests.append(request.url)
 
         def on_console(message: ConsoleMessage) -> None:
-            self.console.append((message.type, message.text, message.page.url if message.page else ""))
+            # The location is the resource a message is about (a stylesheet, /favicon.ico...).
+            self.console.append((message.type, message.text, message.location.get("url", "")))
 
         context.on("request", on_request)
         context.on("console", on_console)
@@ -102,14 +107,35 @@ class Watch:
     def foreign_requests(self, app_url: str) -> list[str]:
         return [u for u in self.requests if origin(u) != origin(app_url)]
 
-    def problems(self) -> list[tuple[str, str, str]]:
-        """Console errors and warnings (CSP violations are reported as errors)."""
-        return [m for m in self.console if m[0] in {"error", "warning", "assert"}]
+    def favicon_failures(self) -> list[tuple[str, str, str]]:
+        return [m for m in self.console if _FAILED_LOAD.match(m[1]) and urlsplit(m[2]).path == "/favicon.ico"]
 
-    def assert_clean(self, app_url: str) -> None:
+    def problems(
+        self, allow_status: Collection[int] = (), *, ignore_favicon: bool = False
+    ) -> list[tuple[str, str, str]]:
+        """Console errors and warnings (CSP violations are reported as errors).
+
+        Chromium also logs "Failed to load resource: ... status of N" for any 4xx/5xx page;
+        a test that expects such a status (422 for a form with errors) passes it here."""
+        found = []
+        skipped = self.favicon_failures() if ignore_favicon else []
+        for message in self.console:
+            kind, text, _ = message
+            status = _FAILED_LOAD.match(text)
+            if kind not in {"error", "warning", "assert"} or message in skipped:
+                continue
+            if status and int(status.group(1)) in allow_status:
+                continue
+            found.append(message)
+        return found
+
+    def assert_clean(self, app_url: str, *, allow_status: Collection[int] = ()) -> None:
+        """No foreign request, no console error, no CSP violation. The browser's own request
+        for a missing /favicon.ico is left to `test_pages_serve_a_favicon` (a known bug), so
+        it does not hide what else these checks cover."""
         assert self.requests, "no request was recorded: the watcher is not attached"
         assert self.foreign_requests(app_url) == []
-        assert self.problems() == []
+        assert self.problems(allow_status, ignore_favicon=True) == []
         assert self.page_errors == []
 
 

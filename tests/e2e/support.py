@@ -153,20 +153,53 @@ def applicant(**overrides: Any) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+Part = str | tuple[str, bytes, str]
+
+
+def multipart(parts: list[tuple[str, Part]], boundary: str = "e2e-7d1f0c9a") -> tuple[bytes, str]:
+    """Encode parts in exactly the given order (httpx puts files last, and sends an urlencoded
+    body when there is no file at all)."""
+    out = bytearray()
+    for name, value in parts:
+        out += f"--{boundary}\r\n".encode()
+        if isinstance(value, str):
+            out += f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            out += value.encode()
+        else:
+            filename, data, ctype = value
+            quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+            out += f'Content-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'.encode()
+            out += f"Content-Type: {ctype}\r\n\r\n".encode()
+            out += data
+        out += b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def cv_part(data: bytes | None = None, filename: str = "cv.pdf", ctype: str = "application/pdf") -> dict[str, Part]:
+    return {"cv": (filename, pdf() if data is None else data, ctype)}
+
+
+def post_multipart(
+    client: httpx.Client, path: str, parts: list[tuple[str, Part]], **kwargs: Any
+) -> httpx.Response:
+    body, content_type = multipart(parts)
+    headers = {"Content-Type": content_type, **kwargs.pop("headers", {})}
+    return client.post(path, content=body, headers=headers, **kwargs)
+
+
 def api_apply(
     client: httpx.Client,
     position_id: Any,
     *,
     data: dict[str, str] | None = None,
-    files: dict[str, Any] | None = None,
+    files: dict[str, Part] | None = None,
     cv: bytes | None = None,
 ) -> httpx.Response:
-    if files is None:
-        files = {"cv": ("cv.pdf", cv if cv is not None else pdf(), "application/pdf")}
-    return client.post(
-        f"/api/v1/positions/{position_id}/applications",
-        data=applicant() if data is None else data,
-        files=files,
+    fields = applicant() if data is None else data
+    files = cv_part(cv) if files is None else files
+    return post_multipart(
+        client, f"/api/v1/positions/{position_id}/applications", [*fields.items(), *files.items()]
     )
 
 
@@ -205,18 +238,19 @@ def form_apply(
     position_id: Any,
     *,
     data: dict[str, str] | None = None,
-    files: dict[str, Any] | None = None,
+    files: dict[str, Part] | None = None,
     token: str | None = None,
 ) -> httpx.Response:
-    """Do what a browser without JavaScript does: load the form, then post it, the hidden
+    """Do what a browser without JavaScript does: load the form, then post it with the hidden
     csrftoken field first (asgi-csrf reads the body only up to the first file)."""
     form = client.get(f"/positions/{position_id}")
     assert form.status_code == 200, form.text[:500]
     token = csrf_field(form.text) if token is None else token
-    body = {"csrftoken": token, **(applicant() if data is None else data)}
-    if files is None:
-        files = {"cv": ("cv.pdf", pdf(), "application/pdf")}
-    return client.post(f"/positions/{position_id}/apply", data=body, files=files)
+    fields = applicant() if data is None else data
+    files = cv_part() if files is None else files
+    return post_multipart(
+        client, f"/positions/{position_id}/apply", [("csrftoken", token), *fields.items(), *files.items()]
+    )
 
 
 def admin_login(client: httpx.Client, staff: Staff) -> httpx.Response:
@@ -247,3 +281,21 @@ def raw_http(url: str, request: bytes, timeout: float = 15) -> bytes:
             if length and len(body) >= int(length.group(1)):
                 break
         return b"".join(chunks)
+
+
+def parse_http(answer: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-case names) and body of one raw HTTP/1.1 answer."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        decoded = bytearray()
+        while body:
+            size_line, _, body = body.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                break
+            decoded += body[:size]
+            body = body[size + 2 :]
+        body = bytes(decoded)
+    return int(status_line.split()[1]), headers, body

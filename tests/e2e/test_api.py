@@ -24,6 +24,8 @@ from tests.e2e.support import (
     assert_error_shape,
     bearer,
     close_position,
+    multipart,
+    parse_http,
     raw_http,
     sql_all,
 )
@@ -156,7 +158,7 @@ def test_docx_cv_with_talent_pool_consent_stores_two_tagged_records(
     [
         {},
         {"Authorization": "Bearer ats_not-a-real-token"},
-        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer"},
         {"Authorization": "Basic cmVjcnVpdGVyOnBhc3N3b3Jk"},
         {"Authorization": "ats_not-a-real-token"},
     ],
@@ -299,46 +301,43 @@ def test_body_far_over_the_cap_is_refused_by_content_length(
         f"Content-Length: {1024 * MB}\r\n\r\n"
     ).encode()
 
-    answer = raw_http(live.url, head)
+    status, headers, raw_body = parse_http(raw_http(live.url, head))
 
-    status_line, _, rest = answer.partition(b"\r\n")
-    assert status_line.split()[1] == b"413", answer[:500]
-    body = json.loads(rest.partition(b"\r\n\r\n")[2])
-    assert body["error"]["code"] == "too_large"
-    assert "MB" in body["error"]["message"]
+    assert status == 413, raw_body[:500]
+    assert headers["content-type"].startswith("application/json")
+    body = json.loads(raw_body)
+    assert body["error"]["code"] == "too_large" and body["error"]["field"] is None
+    assert "10 MB" in body["error"]["message"]
     assert snapshot() == before
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: ats/web/security.py BodyLimit raises BodyTooLarge from inside the Starlette app; "
+    "Starlette's ServerErrorMiddleware catches it first and answers 500, so a chunked body over "
+    "the cap gets 500 instead of 413",
+)
 def test_streamed_body_over_the_cap_is_refused(client: httpx.Client, position: uuid.UUID, snapshot: Any) -> None:
     """Without a Content-Length (chunked), the cap is enforced by counting what arrives."""
-    boundary = "e2eboundary"
-    prefix = "".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in applicant().items()
-    )
-    prefix += f'--{boundary}\r\nContent-Disposition: form-data; name="cv"; filename="cv.pdf"\r\n'
-    prefix += "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
-    total = 2 * LIMIT + 256 * 1024 + MB  # over the overall cap, so BodyLimit must cut it off
+    body, content_type = multipart([*applicant().items(), ("cv", ("cv.pdf", b"%PDF-1.4\n", "application/pdf"))])
+    head, _, tail = body.rpartition(b"\r\n--")
+    cap = 2 * LIMIT + 256 * 1024
 
     def chunks():  # type: ignore[no-untyped-def]
-        yield prefix.encode()
-        sent = 0
-        while sent < total:
-            sent += MB
-            yield b"0" * MB
-        yield f"\r\n--{boundary}--\r\n".encode()
+        yield head
+        sent = len(head)
+        while sent <= cap:  # stop just past the cap, so the server has little left to discard
+            yield b"0" * (256 * 1024)
+            sent += 256 * 1024
+        yield b"\r\n--" + tail
 
     before = snapshot()
-    try:
-        response = client.post(
-            f"/api/v1/positions/{position}/applications",
-            content=chunks(),
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-        )
-    except (httpx.WriteError, httpx.ReadError, httpx.RemoteProtocolError):
-        response = None  # the server may close while we still write; nothing must be stored
-    if response is not None:
-        assert response.status_code == 413, response.text[:300]
-        assert assert_error_shape(response)["code"] == "too_large"
+    response = client.post(
+        f"/api/v1/positions/{position}/applications", content=chunks(), headers={"Content-Type": content_type}
+    )
+
+    assert response.status_code == 413, response.text[:300]
+    assert assert_error_shape(response)["code"] == "too_large"
     assert snapshot() == before
 
 
