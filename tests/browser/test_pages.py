@@ -415,7 +415,11 @@ def test_pages_serve_a_favicon(browser: Browser, live: Live) -> None:
     page = context.new_page()
     for path in ("/", "/privacy", f"/positions/{position.id}", "/admin/login"):
         page.goto(f"{live.url}{path}")
-    page.wait_for_timeout(300)  # the icon is fetched after the load event
+        links = page.locator('link[rel~="icon"]')
+        icon = links.first.get_attribute("href") if links.count() else "/favicon.ico"
+        response = page.request.get(f"{live.url}{icon}")
+        assert response.ok, f"{path}: its icon {icon} answers {response.status}"
+        assert response.headers["content-type"].startswith("image/")
     context.close()
     assert seen.favicon_failures() == []
     seen.assert_clean(live.url)

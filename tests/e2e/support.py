@@ -176,7 +176,9 @@ def multipart(parts: list[tuple[str, Part]], boundary: str = "e2e-7d1f0c9a") -> 
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
-def cv_part(data: bytes | None = None, filename: str = "cv.pdf", ctype: str = "application/pdf") -> dict[str, Part]:
+def cv_part(
+    data: bytes | None = None, filename: str = "cv.pdf", ctype: str = "application/pdf"
+) -> dict[str, Part]:
     return {"cv": (filename, pdf() if data is None else data, ctype)}
 
 

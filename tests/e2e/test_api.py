@@ -217,8 +217,7 @@ def _zip() -> bytes:
 
 _HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script>CV</body></html>"
 _SVG = (
-    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
-    b"<text>CV</text></svg>"
+    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><text>CV</text></svg>'
 )
 
 
@@ -228,9 +227,19 @@ def _cv(name: str, data: bytes, ctype: str = "application/pdf") -> dict[str, Any
 
 HOSTILE: dict[str, tuple[dict[str, str] | None, dict[str, Any] | None, int, str | None, str | None]] = {
     # name: (fields, files, status, error code or None for any, field)
-    "no-acknowledgement": (applicant(privacy_notice_acknowledged=None), None, 422, None, "privacy_notice_acknowledged"),
+    "no-acknowledgement": (
+        applicant(privacy_notice_acknowledged=None),
+        None,
+        422,
+        None,
+        "privacy_notice_acknowledged",
+    ),
     "false-acknowledgement": (
-        applicant(privacy_notice_acknowledged="false"), None, 422, None, "privacy_notice_acknowledged"
+        applicant(privacy_notice_acknowledged="false"),
+        None,
+        422,
+        None,
+        "privacy_notice_acknowledged",
     ),
     "malformed-email": (applicant(email="ada.example.com"), None, 422, None, "email"),
     "email-with-two-ats": (applicant(email="ada@@example.com"), None, 422, None, "email"),
@@ -317,9 +326,13 @@ def test_body_far_over_the_cap_is_refused_by_content_length(
     "Starlette's ServerErrorMiddleware catches it first and answers 500, so a chunked body over "
     "the cap gets 500 instead of 413",
 )
-def test_streamed_body_over_the_cap_is_refused(client: httpx.Client, position: uuid.UUID, snapshot: Any) -> None:
+def test_streamed_body_over_the_cap_is_refused(
+    client: httpx.Client, position: uuid.UUID, snapshot: Any
+) -> None:
     """Without a Content-Length (chunked), the cap is enforced by counting what arrives."""
-    body, content_type = multipart([*applicant().items(), ("cv", ("cv.pdf", b"%PDF-1.4\n", "application/pdf"))])
+    body, content_type = multipart(
+        [*applicant().items(), ("cv", ("cv.pdf", b"%PDF-1.4\n", "application/pdf"))]
+    )
     head, _, tail = body.rpartition(b"\r\n--")
     cap = 2 * LIMIT + 256 * 1024
 
@@ -360,7 +373,10 @@ def test_malformed_multipart_is_refused(client: httpx.Client, position: uuid.UUI
     for content_type, body in (
         ("multipart/form-data", b"--x\r\n"),  # no boundary parameter
         ("multipart/form-data; boundary=abc", b"this is not multipart at all"),
-        ("multipart/form-data; boundary=abc", b'--abc\r\nContent-Disposition: form-data; name="cv"\r\n\r\nPDF'),
+        (
+            "multipart/form-data; boundary=abc",
+            b'--abc\r\nContent-Disposition: form-data; name="cv"\r\n\r\nPDF',
+        ),
     ):
         response = client.post(
             f"/api/v1/positions/{position}/applications", content=body, headers={"Content-Type": content_type}
@@ -448,7 +464,9 @@ def test_path_in_filename_is_accepted_but_never_reaches_the_key_or_display_name(
         assert ".." not in key and "passwd" not in key and "etc" not in key.split("/")
     assert re.fullmatch(r"applications/[0-9a-f-]{36}/cv/[0-9a-f-]{36}", record["object_key"])
     # The name the database keeps is the cleaned one too.
-    [(stored,)] = sql_all(live.database_url, "SELECT filename FROM records WHERE id = $1", uuid.UUID(record["id"]))
+    [(stored,)] = sql_all(
+        live.database_url, "SELECT filename FROM records WHERE id = $1", uuid.UUID(record["id"])
+    )
     assert stored == "passwd.pdf"
 
 
