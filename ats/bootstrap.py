@@ -10,8 +10,10 @@ from typing import Any
 
 from piccolo.engine import Engine
 
+from ats.policy_loader import load_policy
 from ats.ports import BlobStore, Clock, KeyProvider, UnitOfWork
 from ats.services.deps import Deps
+from ats.services.links import LinkSigner
 from ats.settings import Settings, load_settings
 from storage import engine as db
 from storage.emulator import Emulator, clients, provision, start_emulator
@@ -72,6 +74,8 @@ def build(
         vault=RecordVault(keys, blobs),
         clock=clock or SystemClock(),
         max_upload_bytes=settings.max_upload_bytes,
+        policy=load_policy(),  # an invalid policy file stops start-up here
+        links=LinkSigner(settings.ats_secret_key.get_secret_value()),
     )
     return Container(settings=settings, deps=deps, engine=engine, emulator=emulator, s3=s3, kms=kms)
 

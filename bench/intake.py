@@ -26,6 +26,7 @@ Not part of the test suite. CV bytes are never written to local disk.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -103,7 +104,7 @@ def _bare_app(endpoint_url: str, bucket: str) -> Any:
     return Starlette(routes=[Route("/bare", bare, methods=["POST"])])
 
 
-def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, db_path: str) -> None:
+def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: str) -> None:
     """Child process: build, migrate, open a position, serve both apps until told to stop."""
     try:
         import asyncio
@@ -118,7 +119,7 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, db_path: str) 
         settings = load_settings(
             {},
             ats_env="development",
-            ats_database_url=f"sqlite:///{db_path}",
+            ats_database_url=database_url,
             ats_s3_bucket=bucket,
             ats_s3_endpoint_url=endpoint_url,
             ats_kms_key_id=key_id,
@@ -141,11 +142,10 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, db_path: str) 
     except BaseException:
         conn.send(("error", traceback.format_exc()))
         return
-    conn.send(("ready", f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}", position_id, os.getpid()))
-    try:
+    app_url, bare_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
+    conn.send(("ready", app_url, bare_url, position_id, os.getpid()))
+    with contextlib.suppress(EOFError):
         conn.recv()  # any message (or the parent going away) means stop
-    except EOFError:
-        pass
     for server in (app_server, bare_server):
         server.should_exit = True
     for thread in (app_thread, bare_thread):
@@ -242,7 +242,12 @@ class Client:
                         return
                     remaining -= 1
                 body = self.bodies.next()  # built outside the lock: a 1 MB join per request
-                response = http.post(target.url, content=body)
+                try:
+                    response = http.post(target.url, content=body)
+                except httpx.HTTPError as exc:
+                    with lock:
+                        failures.append(f"{target.name}: POST {target.url} failed: {exc!r}")
+                    return
                 if response.status_code != 201:
                     with lock:
                         failures.append(
@@ -264,6 +269,16 @@ class Client:
         self.pool.shutdown()
         for client in self.clients:
             client.close()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process (all its threads), from /proc; None where unavailable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def empty_bucket(s3: Any, bucket: str) -> None:
@@ -290,11 +305,13 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
         bucket = f"ats-bench-{uuid.uuid4().hex[:12]}"
         key_id = provision(s3, kms, bucket, REGION)
         with tempfile.TemporaryDirectory(prefix="ats-bench-") as tmp:
-            db_path = str(Path(tmp) / "bench.sqlite3")
+            database_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
             ctx = multiprocessing.get_context("spawn")
             parent_conn, child_conn = ctx.Pipe()
             process = ctx.Process(
-                target=serve, args=(child_conn, emulator.endpoint_url, bucket, key_id, db_path), daemon=True
+                target=serve,
+                args=(child_conn, emulator.endpoint_url, bucket, key_id, database_url),
+                daemon=True,
             )
             process.start()
             if not parent_conn.poll(READY_TIMEOUT):
@@ -322,8 +339,15 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                 order = (bare, app) if r % 2 == 0 else (app, bare)
                 figures: dict[str, float] = {}
                 for target in order:
+                    # CPU per request of the server and the emulator: steadier than req/s when
+                    # other work shares the machine, and it shows where the extra cost lies.
+                    before = [cpu_seconds(server_pid), cpu_seconds(emulator.process.pid)]
                     elapsed = client.batch(target, args.requests)
+                    after = [cpu_seconds(server_pid), cpu_seconds(emulator.process.pid)]
                     figures[target.name] = args.requests / elapsed
+                    for side, b, a in zip(("server", "emulator"), before, after, strict=True):
+                        if a is not None and b is not None:
+                            figures[f"{target.name}_{side}_cpu_ms"] = 1000 * (a - b) / args.requests
                     empty_bucket(s3, bucket)
                 figures["ratio"] = figures["app"] / figures["bare"]
                 per_round.append(figures)
@@ -336,10 +360,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
         if client is not None:
             client.close()
         if parent_conn is not None:
-            try:
+            with contextlib.suppress(BrokenPipeError, OSError):
                 parent_conn.send("stop")
-            except (BrokenPipeError, OSError):
-                pass
         if process is not None:
             process.join(timeout=15)
             if process.is_alive():
@@ -361,19 +383,43 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     }
 
 
+CPU_COLUMNS = ("bare_server", "bare_emulator", "app_server", "app_emulator")
+
+
 def table(result: dict[str, Any], cv_bytes: int) -> str:
+    rounds = result["_per_round"]
+
+    def cpu(f: dict[str, float], column: str) -> str:
+        value = f.get(f"{column}_cpu_ms")
+        return f"{value:>9.1f}" if value is not None else f"{'-':>9}"
+
+    def median_row() -> dict[str, float]:
+        row = {}
+        for column in CPU_COLUMNS:
+            values = [f[f"{column}_cpu_ms"] for f in rounds if f"{column}_cpu_ms" in f]
+            if values:
+                row[f"{column}_cpu_ms"] = statistics.median(values)
+        return row
+
     lines = [
         f"Intake with a {cv_bytes / MB:g} MB CV: {result['requests']} requests per round, "
         f"concurrency {result['concurrency']}, {result['rounds']} rounds",
-        f"{'round':>6} {'bare req/s':>11} {'app req/s':>10} {'app/bare':>9}",
+        f"{'':6} {'':11} {'':10} {'':9}  {'CPU ms per request (server / emulator)':>39}",
+        f"{'round':>6} {'bare req/s':>11} {'app req/s':>10} {'app/bare':>9}"
+        f"  {'bare srv':>9}{'bare emu':>9}{'app srv':>9}{'app emu':>9}",
     ]
-    for i, f in enumerate(result["_per_round"], 1):
-        lines.append(f"{i:>6} {f['bare']:>11.1f} {f['app']:>10.1f} {f['ratio']:>9.3f}")
+    for i, f in enumerate(rounds, 1):
+        lines.append(
+            f"{i:>6} {f['bare']:>11.1f} {f['app']:>10.1f} {f['ratio']:>9.3f}  "
+            + "".join(cpu(f, c) for c in CPU_COLUMNS)
+        )
     verdict = "ok" if result["ratio"] >= result["floor"] else "BELOW FLOOR"
+    medians = median_row()
     lines.append(
-        f"{'median':>6} {result['bare_rps']:>11.1f} {result['app_rps']:>10.1f} {result['ratio']:>9.3f}"
-        f"   floor {result['floor']}: {verdict}"
+        f"{'median':>6} {result['bare_rps']:>11.1f} {result['app_rps']:>10.1f} {result['ratio']:>9.3f}  "
+        + "".join(cpu(medians, c) for c in CPU_COLUMNS)
     )
+    lines.append(f"ratio of medians {result['ratio']:.3f}, floor {result['floor']}: {verdict}")
     return "\n".join(lines)
 
 
@@ -385,6 +431,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per endpoint first")
     parser.add_argument("--cv-bytes", type=int, default=MB, help="CV size in bytes (default 1 MB)")
     parser.add_argument("--floor", type=float, default=FLOOR, help="minimum app/bare ratio")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql://... of an empty (or already migrated) database to use instead of a fresh "
+        "SQLite file in a temporary directory",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON object on stdout")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.concurrency < 1 or args.rounds < 1 or args.warmup < 0 or args.cv_bytes < 64:

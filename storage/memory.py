@@ -35,6 +35,7 @@ from ats.ports import (
     StoredVersion,
 )
 from storage.memory_retention import MemoryRetention
+from storage.memory_workflow import MemoryWorkflow
 
 MAX_TAGS = 10  # S3's limit per object
 
@@ -143,7 +144,7 @@ class MemoryBlobStore:
         return []
 
 
-class MemoryRepository(MemoryRetention):
+class MemoryRepository(MemoryRetention, MemoryWorkflow):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {
             name: {}

@@ -103,6 +103,10 @@ class MemoryRetention:
         records = self.state["records"]
         for record_id in [k for k, r in records.items() if r.application_id in owned]:
             del records[record_id]
+        for name in ("referees", "consents", "checks"):
+            table = self.state.setdefault(name, {})
+            for key in [k for k, row in table.items() if row.application_id in owned]:
+                del table[key]
         for app_id in owned:
             self.state["applications"].pop(app_id, None)
             self._claims().pop(app_id, None)

@@ -35,13 +35,14 @@ from storage.rows import (
     record_from,
     user_from,
 )
+from storage.workflow_repository import WorkflowQueries
 
 
 async def _first(query: Any) -> dict[str, Any] | None:
     return await query.first().run()
 
 
-class PiccoloRepository(RetentionQueries):
+class PiccoloRepository(RetentionQueries, WorkflowQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

@@ -153,7 +153,11 @@ class RetentionQueries:
         erased = {row["id"] for row in gone}
         if not erased:
             return erased
-        await t.Record.delete().where(t.Record.application_id.is_in(list(erased))).run()
+        erased_ids = list(erased)
+        await t.Record.delete().where(t.Record.application_id.is_in(erased_ids)).run()
+        await t.Referee.delete().where(t.Referee.application_id.is_in(erased_ids)).run()
+        await t.ConsentRequest.delete().where(t.ConsentRequest.application_id.is_in(erased_ids)).run()
+        await t.BackgroundCheck.delete().where(t.BackgroundCheck.application_id.is_in(erased_ids)).run()
         people = list({c.person_id for c in claims if c.application_id in erased})
         await t.Person.delete().where(
             t.Person.id.is_in(people) & t.Person.id.not_in(t.Application.select(t.Application.person_id))

@@ -8,6 +8,7 @@ from piccolo.columns import (
     BigInt,
     Boolean,
     Bytea,
+    Date,
     Integer,
     Timestamptz,
     Varchar,
@@ -119,6 +120,46 @@ class ApiToken(Table, tablename="api_tokens"):
     created_at = Timestamptz()
 
 
+class Referee(Table, tablename="referees"):
+    """A referee's contact details: personal data of the referee, erased with the application."""
+
+    id = UUID(primary_key=True)
+    application_id = UUID(index=True)
+    full_name = Varchar(length=200)
+    email = Varchar(length=254)
+    relationship = Varchar(length=200)
+    created_at = Timestamptz()
+    report_record_id = UUID(null=True, default=None)
+
+
+class ConsentRequest(Table, tablename="consent_requests"):
+    id = UUID(primary_key=True)
+    application_id = UUID(index=True)
+    check_types = JSON()
+    jurisdiction = Varchar(length=16)
+    disclosure_version = Varchar(length=32)
+    disclosure_sha256 = Varchar(length=64)
+    status = Varchar(length=16)
+    requested_at = Timestamptz()
+    answered_at = Timestamptz(null=True, default=None)
+    withdrawn_at = Timestamptz(null=True, default=None)
+
+
+class BackgroundCheck(Table, tablename="background_checks"):
+    id = UUID(primary_key=True)
+    application_id = UUID(index=True)
+    consent_id = UUID(index=True)
+    check_type = Varchar(length=16)
+    status = Varchar(length=16)
+    started_at = Timestamptz()
+    result_at = Timestamptz(null=True, default=None)
+    respond_by = Date(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    record_id = UUID(null=True, default=None)
+    criminal_offence_data = Boolean(default=False)
+    details = JSON()
+
+
 class Tombstone(Table, tablename="tombstones"):
     """What remains of an erased application: ids, dates, reason, counts. No personal data."""
 
@@ -144,6 +185,9 @@ class JobRun(Table, tablename="job_runs"):
 
 
 TABLES: list[type[Table]] = [
+    Referee,
+    ConsentRequest,
+    BackgroundCheck,
     Tombstone,
     JobRun,
     Position,

@@ -181,3 +181,16 @@ class ApplicationView:
     person: Person
     position: Position
     records: list[Record]
+
+
+@dataclass
+class Referee:
+    """Someone the candidate named for a reference check (a data subject in their own right)."""
+
+    id: UUID
+    application_id: UUID
+    full_name: str
+    email: str
+    relationship: str
+    created_at: datetime
+    report_record_id: UUID | None = None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
 from ats.domain.actors import Actor
+from ats.domain.jurisdiction import PolicyBook
 from ats.domain.model import AuditEvent
+from ats.policy_loader import load_policy
 from ats.ports import Clock, UnitOfWork, Vault
+from ats.services.links import LinkSigner
 
 T = TypeVar("T")
 
@@ -21,6 +25,8 @@ class Deps:
     vault: Vault
     clock: Clock
     max_upload_bytes: int = 10 * 1024 * 1024
+    policy: PolicyBook = field(default_factory=load_policy)
+    links: LinkSigner = field(default_factory=lambda: LinkSigner(secrets.token_urlsafe(32)))
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """boto3 is synchronous: run it on a worker thread so the event loop keeps serving."""

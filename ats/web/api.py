@@ -11,10 +11,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ats.domain.actors import Actor
+from ats.domain.background import Check, ConsentRequest
 from ats.domain.errors import DomainError, NotFound, Unauthorized, ValidationError
 from ats.domain.model import Application, Position, Record
 from ats.domain.records import tags_for
-from ats.services import accounts, applications, positions, retention
+from ats.services import accounts, applications, background, positions, references, retention, workflow
 from ats.services.deps import Deps
 from ats.web.errors import json_domain_error, json_error
 from ats.web.forms import parse_multipart, text_fields, upload_from
@@ -52,6 +53,33 @@ def record_json(r: Record) -> dict:
         "sha256": r.sha256,
         "tags": tags_for(r),
         "created_at": r.created_at.isoformat(),
+    }
+
+
+def consent_json(c: ConsentRequest) -> dict:
+    return {
+        "id": str(c.id),
+        "status": c.status.value,
+        "check_types": c.check_types,
+        "jurisdiction": c.jurisdiction,
+        "disclosure_version": c.disclosure_version,
+        "disclosure_sha256": c.disclosure_sha256,
+        "requested_at": c.requested_at.isoformat(),
+        "answered_at": c.answered_at.isoformat() if c.answered_at else None,
+        "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+    }
+
+
+def check_json(c: Check) -> dict:
+    return {
+        "id": str(c.id),
+        "consent_request_id": str(c.consent_id),
+        "check_type": c.check_type,
+        "status": c.status.value,
+        "respond_by": c.respond_by.isoformat() if c.respond_by else None,
+        "record_id": str(c.record_id) if c.record_id else None,
+        "criminal_offence_data": c.criminal_offence_data,
+        "details": c.details,
     }
 
 
@@ -180,6 +208,94 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         )
         return JSONResponse({"legal_hold": request.method == "PUT"})
 
+    async def transition(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        moved = await workflow.transition(
+            deps, actor, _uuid(request, "application_id", "application"), to=body.get("to"), reason=body.get("reason")
+        )
+        result: dict = {"id": str(moved.application_id), "from": moved.from_status.value, "status": moved.status.value}
+        if moved.offer_token:
+            result["offer_link"] = str(request.url_for("offer_page", token=moved.offer_token))
+        return JSONResponse(result)
+
+    async def add_referees(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        items = body.get("referees", [body] if "full_name" in body else None)
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ValidationError("Give `referees` as a list of {full_name, email, relationship}.", field="referees")
+        added = await references.add_referees(deps, actor, _uuid(request, "application_id", "application"), items)
+        return JSONResponse({"referees": [{"id": str(r.id)} for r in added]}, status_code=201)
+
+    async def reference_report(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        record_id = await references.record_reference(
+            deps,
+            actor,
+            _uuid(request, "application_id", "application"),
+            _uuid(request, "referee_id", "referee"),
+            body.get("answers"),
+        )
+        return JSONResponse({"record_id": str(record_id)}, status_code=201)
+
+    async def consent_request(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        consent, token = await background.request_consent(
+            deps, actor, _uuid(request, "application_id", "application"), body.get("check_types")
+        )
+        return JSONResponse(
+            {**consent_json(consent), "link": str(request.url_for("consent_page", token=token))}, status_code=201
+        )
+
+    async def background_overview(request: Request) -> Response:
+        actor = await bearer(request)
+        consents, checks = await background.overview(deps, actor, _uuid(request, "application_id", "application"))
+        return JSONResponse(
+            {"consent_requests": [consent_json(c) for c in consents], "checks": [check_json(c) for c in checks]}
+        )
+
+    async def start_check(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        check = await background.start_check(
+            deps,
+            actor,
+            _uuid(request, "application_id", "application"),
+            consent_id=body.get("consent_request_id"),
+            check_type=body.get("check_type"),
+        )
+        return JSONResponse(check_json(check), status_code=201)
+
+    async def check_result(request: Request) -> Response:
+        actor = await bearer(request)
+        form = await parse_multipart(request, max_files=1)
+        upload = await upload_from(form, "document")
+        fields = text_fields(form, ("result", "seen", "satisfactory"))
+        check = await background.record_result(
+            deps,
+            actor,
+            _uuid(request, "check_id", "check"),
+            result=fields["result"],
+            document=(upload.filename, upload.data) if upload else None,
+            seen=fields["seen"],
+            satisfactory=fields["satisfactory"],
+        )
+        return JSONResponse(check_json(check))
+
+    async def pre_adverse(request: Request) -> Response:
+        actor = await bearer(request)
+        check = await background.send_pre_adverse_notice(deps, actor, _uuid(request, "check_id", "check"))
+        return JSONResponse(check_json(check))
+
+    async def decision(request: Request) -> Response:
+        actor = await bearer(request)
+        body = await json_body(request)
+        check = await background.decide(deps, actor, _uuid(request, "check_id", "check"), decision=body.get("decision"))
+        return JSONResponse(check_json(check))
+
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())
 
@@ -194,6 +310,23 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         Route("/applications/{application_id}", mapped(get_application)),
         Route("/records/{record_id}/content", mapped(record_content)),
         Route("/positions/{position_id}/conclusion", mapped(conclude), methods=["POST"]),
+        Route("/applications/{application_id}/transitions", mapped(transition), methods=["POST"]),
+        Route("/applications/{application_id}/referees", mapped(add_referees), methods=["POST"]),
+        Route(
+            "/applications/{application_id}/referees/{referee_id}/report",
+            mapped(reference_report),
+            methods=["POST"],
+        ),
+        Route(
+            "/applications/{application_id}/background-check/consent-requests",
+            mapped(consent_request),
+            methods=["POST"],
+        ),
+        Route("/applications/{application_id}/background-check", mapped(background_overview)),
+        Route("/applications/{application_id}/background-check/checks", mapped(start_check), methods=["POST"]),
+        Route("/checks/{check_id}/result", mapped(check_result), methods=["POST"]),
+        Route("/checks/{check_id}/pre-adverse-notice", mapped(pre_adverse), methods=["POST"]),
+        Route("/checks/{check_id}/decision", mapped(decision), methods=["POST"]),
         Route("/applications/{application_id}/legal-hold", mapped(legal_hold), methods=["PUT", "DELETE"]),
         Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ]

@@ -19,7 +19,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Scope
 
 from ats.bootstrap import Container
-from ats.web import api, candidate
+from ats.web import api, candidate, candidate_links
 from ats.web.security import BodyLimit, SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -87,6 +87,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
             Mount("/admin", routes=admin_routes(deps, templates)),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
             *candidate.routes(deps, templates),
+            *candidate_links.routes(deps, templates),
         ],
         middleware=[
             Middleware(

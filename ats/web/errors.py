@@ -14,8 +14,11 @@ from ats.domain.errors import (
     Unauthorized,
     ValidationError,
 )
+from ats.services.links import LinkExpired, LinkInvalid
 
 STATUS: list[tuple[type[DomainError], int]] = [
+    (LinkExpired, 410),
+    (LinkInvalid, 400),
     (TooLarge, 413),
     (ValidationError, 422),
     (NotFound, 404),

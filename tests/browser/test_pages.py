@@ -285,6 +285,8 @@ def test_form_can_be_filled_and_sent_by_keyboard(browser: Browser, live: Live) -
     position = create_position(live, "Site Reliability Engineer", "CA")
     context, seen = new_context(browser)
     page = context.new_page()
+    # Listening early turns on Chromium's file-chooser interception before it is needed.
+    page.on("filechooser", lambda chooser: None)
     open_form(page, live, position)
 
     page.locator("body").focus()

@@ -25,9 +25,27 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from ats.services.accounts import _hasher
 from tests.helpers import pdf
+
+# Found by these tests (and tests/browser); strict, so an XPASS fails once it is fixed.
+MULTIPART_CSRF_BUG = pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "BUG: asgi-csrf 0.11 (ats/web/app.py wraps the app in asgi_csrf) builds python-multipart's "
+        "FormParser with FileClass=, an argument the installed python-multipart 0.0.34 no longer "
+        "takes: every multipart POST that carries a cookie (the application form from a browser) "
+        "dies with TypeError outside Starlette, and uvicorn answers a bare 500"
+    ),
+)
+BODY_LIMIT_BUG_REASON = (
+    "BUG: ats/web/security.py BodyLimit raises BodyTooLarge from inside the Starlette app "
+    "(counting_receive); Starlette's ServerErrorMiddleware catches it first and answers 500, so a "
+    "chunked body over the cap gets 500 instead of 413"
+)
 
 _PLACEHOLDER = re.compile(r"\$\d+")
 REFERENCE = re.compile(r"^APP-[A-Z0-9]{10}$")
@@ -242,17 +260,23 @@ def form_apply(
     data: dict[str, str] | None = None,
     files: dict[str, Part] | None = None,
     token: str | None = None,
+    cookies: bool = True,
 ) -> httpx.Response:
     """Do what a browser without JavaScript does: load the form, then post it with the hidden
-    csrftoken field first (asgi-csrf reads the body only up to the first file)."""
+    csrftoken field first (asgi-csrf reads the body only up to the first file).
+
+    `cookies=False` posts the same body without any cookie, which asgi-csrf lets through
+    unchecked (no ambient credentials, no CSRF): it reaches the form handler even while the
+    multipart CSRF check is broken (MULTIPART_CSRF_BUG)."""
     form = client.get(f"/positions/{position_id}")
     assert form.status_code == 200, form.text[:500]
     token = csrf_field(form.text) if token is None else token
     fields = applicant() if data is None else data
     files = cv_part() if files is None else files
-    return post_multipart(
-        client, f"/positions/{position_id}/apply", [("csrftoken", token), *fields.items(), *files.items()]
-    )
+    parts: list[tuple[str, Part]] = [("csrftoken", token), *fields.items(), *files.items()]
+    if not cookies:
+        client.cookies.clear()
+    return post_multipart(client, f"/positions/{position_id}/apply", parts)
 
 
 def admin_login(client: httpx.Client, staff: Staff) -> httpx.Response:

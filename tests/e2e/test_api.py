@@ -15,6 +15,7 @@ import pytest
 from markupsafe import escape
 
 from tests.e2e.support import (
+    BODY_LIMIT_BUG_REASON,
     REFERENCE,
     Staff,
     add_position,
@@ -320,12 +321,7 @@ def test_body_far_over_the_cap_is_refused_by_content_length(
     assert snapshot() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ats/web/security.py BodyLimit raises BodyTooLarge from inside the Starlette app; "
-    "Starlette's ServerErrorMiddleware catches it first and answers 500, so a chunked body over "
-    "the cap gets 500 instead of 413",
-)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BODY_LIMIT_BUG_REASON)
 def test_streamed_body_over_the_cap_is_refused(
     client: httpx.Client, position: uuid.UUID, snapshot: Any
 ) -> None:

@@ -4,6 +4,7 @@ applicant validation and role checks. No I/O, no fakes needed."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID, uuid4
@@ -89,6 +90,20 @@ def test_retention_until_of_another_offset_keeps_the_instant_four_years_on() -> 
     concluded = datetime(2026, 1, 10, 0, 30, tzinfo=paris)
     until = retention_until(concluded)
     assert until == datetime(2030, 1, 9, 23, 30, tzinfo=UTC)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: retention.retention_until keeps the input's offset (add_years on local time), so "
+    "expires_on_tag gives the local date; the database returns the same instant in UTC, so the "
+    "tag computed now and the one recomputed from the stored row differ",
+)
+def test_retention_and_expires_on_do_not_depend_on_the_input_offset() -> None:
+    paris = timezone(timedelta(hours=1))
+    local = datetime(2026, 1, 10, 0, 30, tzinfo=paris)  # 2026-01-09 23:30 UTC
+    until = retention_until(local)
+    assert until.utcoffset() == timedelta(0)
+    assert expires_on_tag(until) == expires_on_tag(retention_until(local.astimezone(UTC))) == "2030-01-09"
 
 
 def test_expires_on_tag() -> None:
@@ -183,9 +198,7 @@ def test_object_key_holds_only_ids_under_the_application_prefix(record_type: Rec
     record = _record(record_type, record_id=record_id, application_id=application_id)
     assert record.object_key.startswith(application_prefix(application_id))
     assert application_prefix(application_id) == f"applications/{application_id}/"
-    assert re.fullmatch(
-        rf"applications/{UUID_RE}/[a-z-]+/{UUID_RE}", record.object_key
-    ), record.object_key
+    assert re.fullmatch(rf"applications/{UUID_RE}/[a-z-]+/{UUID_RE}", record.object_key), record.object_key
     assert record.object_key == f"applications/{application_id}/{record_type.value}/{record_id}"
     # Nothing the candidate typed (the filename) reaches the key.
     assert "passwd" not in record.object_key and "Ada" not in record.object_key
@@ -204,7 +217,10 @@ def test_record_specs_cover_every_record_type() -> None:
             RecordType.COVER_LETTER,
             (LegalBasis.LEGITIMATE_INTERESTS, Purpose.RECRUITMENT, DataSubject.JOB_APPLICANT),
         ),
-        (RecordType.TALENT_POOL_CONSENT, (LegalBasis.CONSENT, Purpose.TALENT_POOL, DataSubject.JOB_APPLICANT)),
+        (
+            RecordType.TALENT_POOL_CONSENT,
+            (LegalBasis.CONSENT, Purpose.TALENT_POOL, DataSubject.JOB_APPLICANT),
+        ),
         (
             RecordType.REFERENCE_REPORT,
             (LegalBasis.LEGITIMATE_INTERESTS, Purpose.REFERENCE_CHECK, DataSubject.REFEREE),
@@ -252,7 +268,7 @@ def test_chain_numbers_and_links_events() -> None:
     events = _events()
     assert [e.seq for e in events] == [1, 2, 3, 4]
     assert events[0].prev_hash == audit.GENESIS
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert all(re.fullmatch(r"[0-9a-f]{64}", e.hash) for e in events)
     assert len({e.hash for e in events}) == 4
@@ -453,8 +469,17 @@ def test_email_length_limit() -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["not-an-email", "ada@", "@example.com", "ada lovelace@example.com", "ada@@example.com",
-     "ada@example", "ada@exa mple.com", "<ada@example.com>", "ada@example.com\nBcc: x@y.z"],
+    [
+        "not-an-email",
+        "ada@",
+        "@example.com",
+        "ada lovelace@example.com",
+        "ada@@example.com",
+        "ada@example",
+        "ada@exa mple.com",
+        "<ada@example.com>",
+        "ada@example.com\nBcc: x@y.z",
+    ],
 )
 def test_bad_emails_are_refused(email: str) -> None:
     assert set(_errors(email=email)) == {"email"}
@@ -482,8 +507,17 @@ def test_good_phones(phone: str | None, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     "phone",
-    ["abc", "123", "+44 20 ext. 5", "+44<script>", "1" * 41, "+" + "1" * 40, "12345\n67890",
-     "020 7946 0958; DROP TABLE", "++44 20 7946 0958"],
+    [
+        "abc",
+        "123",
+        "+44 20 ext. 5",
+        "+44<script>",
+        "1" * 41,
+        "+" + "1" * 40,
+        "12345\n67890",
+        "020 7946 0958; DROP TABLE",
+        "++44 20 7946 0958",
+    ],
 )
 def test_bad_phones(phone: str) -> None:
     assert set(_errors(phone=phone)) == {"phone"}
@@ -499,7 +533,9 @@ def test_country_is_normalised(country: str, expected: str) -> None:
     assert _valid(country=country).country == expected
 
 
-@pytest.mark.parametrize("value", ["false", "", None, "0", False, "no", "off", 0, 1, "maybe", ["true"], "tru"])
+@pytest.mark.parametrize(
+    "value", ["false", "", None, "0", False, "no", "off", 0, 1, "maybe", ["true"], "tru"]
+)
 def test_acknowledgement_must_be_explicitly_true(value: object) -> None:
     assert set(_errors(privacy_notice_acknowledged=value)) == {"privacy_notice_acknowledged"}
     _refused("privacy_notice_acknowledged", privacy_notice_acknowledged=value)
@@ -510,7 +546,9 @@ def test_acknowledgement_accepted_values(value: object) -> None:
     assert _errors(privacy_notice_acknowledged=value) == {}
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, False), ("false", False), ("", False), ("on", True), (True, True)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, False), ("false", False), ("", False), ("on", True), (True, True)]
+)
 def test_talent_pool_consent_flag(value: object, expected: bool) -> None:
     assert _valid(talent_pool_consent=value).talent_pool_consent is expected
 

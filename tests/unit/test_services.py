@@ -186,8 +186,14 @@ async def test_blob_store_holds_ciphertext_with_the_records_tags_only(world: Wor
         assert version["tags"] == tags_for(record)
         body = version["body"]
         assert body.startswith(crypto.MAGIC)
-        for plain in (CV_TEXT.encode(), LETTER_TEXT.encode(), b"%PDF", b"talent_pool", NAME.encode(),
-                      EMAIL.encode()):
+        for plain in (
+            CV_TEXT.encode(),
+            LETTER_TEXT.encode(),
+            b"%PDF",
+            b"talent_pool",
+            NAME.encode(),
+            EMAIL.encode(),
+        ):
             assert plain not in body
         stored = repr(version) + key
         assert NAME not in stored and EMAIL not in stored
@@ -242,8 +248,18 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script>CV</body></html>"
 
 REJECTIONS: dict[str, tuple[dict[str, Any], type[Exception], str | None, str | None]] = {
     # name: (submit kwargs, error class, field, code)
-    "ack-missing": ({"privacy_notice_acknowledged": None}, ValidationError, "privacy_notice_acknowledged", None),
-    "ack-false": ({"privacy_notice_acknowledged": "false"}, ValidationError, "privacy_notice_acknowledged", None),
+    "ack-missing": (
+        {"privacy_notice_acknowledged": None},
+        ValidationError,
+        "privacy_notice_acknowledged",
+        None,
+    ),
+    "ack-false": (
+        {"privacy_notice_acknowledged": "false"},
+        ValidationError,
+        "privacy_notice_acknowledged",
+        None,
+    ),
     "ack-empty": ({"privacy_notice_acknowledged": ""}, ValidationError, "privacy_notice_acknowledged", None),
     "ack-zero": ({"privacy_notice_acknowledged": "0"}, ValidationError, "privacy_notice_acknowledged", None),
     "bad-email": ({"email": "grace-at-example.org"}, ValidationError, "email", None),
@@ -322,7 +338,9 @@ async def test_unknown_position_is_not_found_and_changes_nothing(world: World) -
 
 
 @pytest.mark.parametrize("status", [PositionStatus.CLOSED, PositionStatus.FILLED, PositionStatus.CANCELLED])
-async def test_concluded_position_is_a_conflict_and_changes_nothing(world: World, status: PositionStatus) -> None:
+async def test_concluded_position_is_a_conflict_and_changes_nothing(
+    world: World, status: PositionStatus
+) -> None:
     position = await new_position(world)
     world.repo.state["positions"][position.id].status = status
     before = snapshot(world)
@@ -380,7 +398,9 @@ async def test_failure_inside_the_transaction_deletes_written_objects(
 
     monkeypatch.setattr(MemoryRepository, "add_records", boom)
     with pytest.raises(RuntimeError, match="database went away"):
-        await submit(world, position, cover_letter=Upload("l.txt", LETTER_TEXT.encode()), talent_pool_consent="1")
+        await submit(
+            world, position, cover_letter=Upload("l.txt", LETTER_TEXT.encode()), talent_pool_consent="1"
+        )
     after = snapshot(world)
     assert after["objects"] == {}  # compensation removed every version written
     assert after["state"] == before["state"]  # no person, application, key or record row
@@ -570,13 +590,17 @@ async def test_create_user_duplicate_email_is_a_conflict(world: World) -> None:
     await accounts.create_user(world.deps, email=STAFF_EMAIL, role="recruiter", password=PASSWORD)
     before = snapshot(world)
     with pytest.raises(Conflict) as info:
-        await accounts.create_user(world.deps, email=" recruiter.one@example.COM ", role="admin", password=PASSWORD)
+        await accounts.create_user(
+            world.deps, email=" recruiter.one@example.COM ", role="admin", password=PASSWORD
+        )
     assert info.value.field == "email"
     assert snapshot(world) == before
 
 
 async def test_authenticate_with_the_right_password(world: World) -> None:
-    user = await accounts.create_user(world.deps, email=STAFF_EMAIL, role="privacy_officer", password=PASSWORD)
+    user = await accounts.create_user(
+        world.deps, email=STAFF_EMAIL, role="privacy_officer", password=PASSWORD
+    )
     actor = await accounts.authenticate(world.deps, email=" recruiter.one@EXAMPLE.com", password=PASSWORD)
     assert (actor.kind, actor.user_id, actor.role) == ("user", user.id, Role.PRIVACY_OFFICER)
     event = world.repo.audit[-1]

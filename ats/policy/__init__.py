@@ -1,0 +1,1 @@
+"""Policy data shipped with the package (validated at start-up)."""

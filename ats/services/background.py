@@ -1,0 +1,318 @@
+"""Use cases of background checks (invariant 3). Every step re-checks, inside its transaction,
+that the offer was accepted, the jurisdiction allows the type and the consent stands."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from ats.domain import background as rules
+from ats.domain.actors import CANDIDATE, Actor, require_role
+from ats.domain.applicants import _clean_text
+from ats.domain.background import Check, CheckStatus, ConsentRequest, ConsentStatus
+from ats.domain.errors import Conflict, NotFound, ValidationError
+from ats.domain.jurisdiction import JurisdictionPolicy
+from ats.domain.model import Application, ApplicationStatus, RecordType, Role
+from ats.domain.uploads import check_upload
+from ats.services.deps import Deps
+from ats.services.links import ANSWER_WINDOW, WITHDRAW_WINDOW
+from ats.services.records import store_record
+from ats.services.workflow import move
+
+ROLES = {Role.RECRUITER, Role.ADMIN}
+
+
+@dataclass(frozen=True)
+class ConsentPage:
+    application: Application
+    consent: ConsentRequest
+    policy: JurisdictionPolicy
+    token: str
+
+
+async def _context(deps: Deps, application_id: UUID) -> tuple[Application, JurisdictionPolicy | None]:
+    repo = deps.uow.repo
+    application = await repo.get_application(application_id)
+    if application is None:
+        raise NotFound("There is no such application.")
+    position = await repo.get_position(application.position_id)
+    assert position is not None
+    return application, deps.policy.get(position.jurisdiction)
+
+
+async def request_consent(deps: Deps, actor: Actor, application_id: UUID, check_types: object) -> tuple[ConsentRequest, str]:
+    """Ask the candidate to consent to `check_types`; returns the request and its link token."""
+    require_role(actor, ROLES)
+    application, policy = await _context(deps, application_id)
+    rules.require_accepted_offer(application.status)  # 409 before 422: order first, then law
+    position = await deps.uow.repo.get_position(application.position_id)
+    assert position is not None
+    types = deps.policy.check_types(position.jurisdiction, check_types)
+    assert policy is not None
+    consent = ConsentRequest(
+        id=uuid4(),
+        application_id=application_id,
+        check_types=types,
+        jurisdiction=position.jurisdiction,
+        disclosure_version=policy.version,
+        disclosure_sha256=policy.disclosure_sha256,
+        status=ConsentStatus.REQUESTED,
+        requested_at=deps.clock.now(),
+    )
+    async with deps.uow.transaction() as tx:
+        current = await tx.get_application(application_id)
+        assert current is not None
+        rules.require_accepted_offer(current.status)  # re-checked under the write lock
+        await tx.add_consent(consent)
+        await tx.append_audit(
+            [
+                deps.event(
+                    actor,
+                    "consent.requested",
+                    application_id=application_id,
+                    details={"consent": str(consent.id), "check_types": ",".join(types)},
+                )
+            ]
+        )
+    return consent, deps.links.sign("consent", application_id, consent.id)
+
+
+async def consent_page(deps: Deps, token: str, *, withdrawing: bool = False) -> ConsentPage:
+    window = WITHDRAW_WINDOW if withdrawing else ANSWER_WINDOW
+    application_id, consent_id = deps.links.verify(token, "consent", window)
+    consent = await deps.uow.repo.get_consent(consent_id) if consent_id else None
+    if consent is None or consent.application_id != application_id:
+        raise NotFound("This consent request no longer exists.")
+    application, policy = await _context(deps, application_id)
+    assert policy is not None
+    return ConsentPage(application, consent, policy, token)
+
+
+async def answer_consent(deps: Deps, token: str, *, authorise: bool, typed_name: object, confirmed: object) -> ConsentRequest:
+    """The candidate authorises (typed full name and a ticked box) or declines."""
+    page = await consent_page(deps, token)
+    consent = page.consent
+    rules.require_accepted_offer(page.application.status)
+    name = _clean_text(typed_name) if isinstance(typed_name, str) else ""
+    if authorise:
+        if not name:
+            raise ValidationError("Type your full name to sign the authorisation.", field="typed_name")
+        if confirmed not in (True, "true", "on", "yes"):
+            raise ValidationError("Tick the box to confirm your authorisation.", field="confirmed")
+    now = deps.clock.now()
+    rules.answer_consent(consent, authorise, now)
+    content = json.dumps(
+        {
+            "consent_request": str(consent.id),
+            "decision": consent.status.value,
+            "check_types": consent.check_types,
+            "jurisdiction": consent.jurisdiction,
+            "disclosure_version": consent.disclosure_version,
+            "disclosure_sha256": consent.disclosure_sha256,
+            "signed_name": name if authorise else None,
+            "at": now.isoformat(),
+        },
+        ensure_ascii=False,
+    ).encode()
+
+    async def then(tx, record) -> None:  # type: ignore[no-untyped-def]
+        fresh = await tx.get_consent(consent.id)
+        if fresh is None or fresh.status is not ConsentStatus.REQUESTED:
+            raise Conflict("This consent request was already answered.", code="answered")
+        await tx.update_consent(consent)
+        await tx.append_audit(
+            [
+                deps.event(
+                    CANDIDATE,
+                    "consent.given" if authorise else "consent.declined",
+                    application_id=consent.application_id,
+                    record_id=record.id,
+                    details={"consent": str(consent.id)},
+                )
+            ]
+        )
+
+    await store_record(
+        deps,
+        page.application,
+        RecordType.BACKGROUND_CHECK_CONSENT,
+        content,
+        content_type="application/json",
+        filename="background-check-consent.json",
+        then=then,
+    )
+    return consent
+
+
+async def withdraw_consent(deps: Deps, token: str) -> list[Check]:
+    """Withdraw from the same link; every open check under the consent halts at once."""
+    page = await consent_page(deps, token, withdrawing=True)
+    now = deps.clock.now()
+    async with deps.uow.transaction() as tx:
+        consent = await tx.get_consent(page.consent.id)
+        assert consent is not None
+        checks = await tx.list_checks(consent.application_id)
+        halted = rules.withdraw_consent(consent, checks, now)
+        await tx.update_consent(consent)
+        await tx.update_checks(halted)
+        await tx.append_audit(
+            [
+                deps.event(
+                    CANDIDATE,
+                    "consent.withdrawn",
+                    application_id=consent.application_id,
+                    details={"consent": str(consent.id), "checks_halted": len(halted)},
+                )
+            ]
+        )
+    return halted
+
+
+async def start_check(deps: Deps, actor: Actor, application_id: UUID, *, consent_id: object, check_type: object) -> Check:
+    require_role(actor, ROLES)
+    try:
+        consent_uuid = UUID(str(consent_id))
+    except ValueError:
+        raise ValidationError("Give the consent_request_id the check runs under.", field="consent_request_id") from None
+    if not isinstance(check_type, str):
+        raise ValidationError("Give the check_type.", field="check_type")
+    async with deps.uow.transaction() as tx:
+        application = await tx.get_application(application_id)
+        consent = await tx.get_consent(consent_uuid)
+        if application is None or consent is None or consent.application_id != application_id:
+            raise NotFound("There is no such consent request on this application.")
+        rules.can_start(consent, check_type, application.status)
+        check = Check(
+            id=uuid4(),
+            application_id=application_id,
+            consent_id=consent.id,
+            check_type=check_type,
+            status=CheckStatus.IN_PROGRESS,
+            started_at=deps.clock.now(),
+        )
+        await tx.add_check(check)
+        await tx.append_audit(
+            [
+                deps.event(
+                    actor,
+                    "check.started",
+                    application_id=application_id,
+                    details={"check": str(check.id), "check_type": check_type},
+                )
+            ]
+        )
+    if application.status is ApplicationStatus.OFFER_ACCEPTED:
+        await move(deps, actor, application_id, ApplicationStatus.BACKGROUND_CHECK, None)
+    return check
+
+
+async def _check(deps: Deps, check_id: UUID) -> tuple[Check, Application, JurisdictionPolicy]:
+    check = await deps.uow.repo.get_check(check_id)
+    if check is None:
+        raise NotFound("There is no such check.")
+    application, policy = await _context(deps, check.application_id)
+    assert policy is not None
+    return check, application, policy
+
+
+async def record_result(
+    deps: Deps,
+    actor: Actor,
+    check_id: UUID,
+    *,
+    result: object = None,
+    document: tuple[str | None, bytes] | None = None,
+    seen: object = None,
+    satisfactory: object = None,
+) -> Check:
+    """The manual provider: a recruiter records the result. Where the policy keeps no document
+    (France) only 'seen' and 'satisfactory' are recorded, and a document is refused."""
+    require_role(actor, ROLES)
+    check, application, policy = await _check(deps, check_id)
+    consent = await deps.uow.repo.get_consent(check.consent_id)
+    if consent is None or consent.status is not ConsentStatus.GIVEN:
+        raise Conflict("The consent behind this check is no longer given; the check is halted.", code="no_consent")
+    now = deps.clock.now()
+    if not policy.keep_document:
+        if document is not None:
+            raise ValidationError(
+                f"In {policy.name} no copy of the document may be kept: record only that it was seen.",
+                field="document",
+            )
+        if seen not in (True, "true"):
+            raise ValidationError("Confirm that the candidate's extract was seen.", field="seen")
+        if satisfactory not in (True, False, "true", "false"):
+            raise ValidationError("Say whether the extract is satisfactory (true or false).", field="satisfactory")
+        ok = satisfactory in (True, "true")
+        rules.record_result(check, "clear" if ok else "consider", now)
+        check.details = {"seen": True, "satisfactory": ok}
+        return await _save(deps, actor, check, "check.result_recorded")
+    if document is None:
+        raise ValidationError("Attach the check's result document.", field="document")
+    rules.record_result(check, str(result), now)
+    checked = check_upload(document[1], document[0], field="document", max_bytes=deps.max_upload_bytes)
+    check.criminal_offence_data = check.check_type == "criminal"
+
+    async def then(tx, record) -> None:  # type: ignore[no-untyped-def]
+        check.record_id = record.id
+        await tx.update_checks([check])
+        await tx.append_audit(
+            [
+                deps.event(
+                    actor,
+                    "check.result_recorded",
+                    application_id=check.application_id,
+                    record_id=record.id,
+                    details={"check": str(check.id), "result": check.status.value},
+                )
+            ]
+        )
+
+    await store_record(
+        deps,
+        application,
+        RecordType.BACKGROUND_CHECK_REPORT,
+        document[1],
+        content_type=checked.content_type,
+        filename=checked.filename,
+        then=then,
+    )
+    return check
+
+
+async def _save(deps: Deps, actor: Actor, check: Check, action: str) -> Check:
+    async with deps.uow.transaction() as tx:
+        await tx.update_checks([check])
+        await tx.append_audit(
+            [
+                deps.event(
+                    actor,
+                    action,
+                    application_id=check.application_id,
+                    details={"check": str(check.id), "status": check.status.value},
+                )
+            ]
+        )
+    return check
+
+
+async def send_pre_adverse_notice(deps: Deps, actor: Actor, check_id: UUID) -> Check:
+    require_role(actor, ROLES)
+    check, _, policy = await _check(deps, check_id)
+    rules.send_pre_adverse(check, deps.clock.now(), policy.waiting_business_days)
+    return await _save(deps, actor, check, "check.pre_adverse_sent")
+
+
+async def decide(deps: Deps, actor: Actor, check_id: UUID, *, decision: object) -> Check:
+    require_role(actor, ROLES)
+    check, _, _ = await _check(deps, check_id)
+    rules.decide(check, str(decision), deps.clock.now())
+    return await _save(deps, actor, check, "check.decided")
+
+
+async def overview(deps: Deps, actor: Actor, application_id: UUID) -> tuple[list[ConsentRequest], list[Check]]:
+    require_role(actor, {*ROLES, Role.HIRING_MANAGER, Role.PRIVACY_OFFICER})
+    await _context(deps, application_id)
+    repo = deps.uow.repo
+    return await repo.list_consents(application_id), await repo.list_checks(application_id)

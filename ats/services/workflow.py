@@ -1,0 +1,85 @@
+"""Use cases of the hiring workflow: transitions, offers and the candidate's answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from ats.domain.actors import CANDIDATE, Actor, require_role
+from ats.domain.errors import NotFound, ValidationError
+from ats.domain.model import Application, ApplicationStatus, Role
+from ats.domain.workflow import check_transition, parse_state
+from ats.services.deps import Deps
+from ats.services.links import ANSWER_WINDOW
+
+WORKFLOW_ROLES = {Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN}
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Moved:
+    application_id: UUID
+    from_status: ApplicationStatus
+    status: ApplicationStatus
+    offer_token: str | None = None
+
+
+def _reason(reason: object) -> str | None:
+    if reason is None:
+        return None
+    if not isinstance(reason, str):
+        raise ValidationError("The reason must be text.", field="reason")
+    text = " ".join(reason.split())
+    if len(text) > MAX_REASON:
+        raise ValidationError(f"The reason must be at most {MAX_REASON} characters.", field="reason")
+    return text or None
+
+
+async def _application(tx, application_id: UUID) -> Application:  # type: ignore[no-untyped-def]
+    application = await tx.get_application(application_id)
+    if application is None:
+        raise NotFound("There is no such application.")
+    return application
+
+
+async def move(deps: Deps, actor: Actor, application_id: UUID, target: ApplicationStatus, reason: str | None) -> Moved:
+    """Apply one transition inside a transaction, audited with from, to and whether a reason
+    was given (the reason text itself may hold personal data, so it stays out of the trail)."""
+    async with deps.uow.transaction() as tx:
+        application = await _application(tx, application_id)
+        current = application.status
+        check_transition(current, target)
+        await tx.set_status(application_id, target)
+        await tx.append_audit(
+            [
+                deps.event(
+                    actor,
+                    "application.transitioned",
+                    application_id=application_id,
+                    position_id=application.position_id,
+                    details={"from": current.value, "to": target.value, "reason_given": reason is not None},
+                )
+            ]
+        )
+    token = deps.links.sign("offer", application_id) if target is ApplicationStatus.OFFER_EXTENDED else None
+    return Moved(application_id, current, target, token)
+
+
+async def transition(deps: Deps, actor: Actor, application_id: UUID, *, to: object, reason: object = None) -> Moved:
+    require_role(actor, WORKFLOW_ROLES)
+    return await move(deps, actor, application_id, parse_state(to), _reason(reason))
+
+
+async def offer_for_token(deps: Deps, token: str) -> Application:
+    application_id, _ = deps.links.verify(token, "offer", ANSWER_WINDOW)
+    application = await deps.uow.repo.get_application(application_id)
+    if application is None:
+        raise NotFound("This offer no longer exists.")
+    return application
+
+
+async def answer_offer(deps: Deps, token: str, *, accept: bool) -> Moved:
+    """The candidate accepts or declines through their signed, expiring link."""
+    application = await offer_for_token(deps, token)
+    target = ApplicationStatus.OFFER_ACCEPTED if accept else ApplicationStatus.OFFER_DECLINED
+    return await move(deps, CANDIDATE, application.id, target, None)

@@ -1,0 +1,97 @@
+"""Pages a candidate reaches through a signed link: the offer answer and background-check
+consent (authorise, decline, later withdraw). Forms work without JavaScript."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from ats.domain.errors import DomainError, ValidationError
+from ats.services import background, workflow
+from ats.services.deps import Deps
+from ats.web.errors import status_for
+
+
+def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
+    def page(request: Request, name: str, status: int = 200, **context: object) -> Response:
+        context.setdefault("csrftoken", request.scope["csrftoken"]())
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def error(request: Request, exc: DomainError) -> Response:
+        return page(request, "error.html", status_for(exc), title="This link cannot be used", message=exc.message)
+
+    async def offer_page(request: Request) -> Response:
+        token = request.path_params["token"]
+        try:
+            application = await workflow.offer_for_token(deps, token)
+            position = await deps.uow.repo.get_position(application.position_id)
+        except DomainError as exc:
+            return error(request, exc)
+        return page(request, "offer.html", application=application, position=position, token=token, done=None)
+
+    async def offer_answer(request: Request) -> Response:
+        token = request.path_params["token"]
+        form = await request.form(max_files=0, max_fields=5)
+        try:
+            moved = await workflow.answer_offer(deps, token, accept=form.get("decision") == "accept")
+            application = await workflow.offer_for_token(deps, token)
+            position = await deps.uow.repo.get_position(application.position_id)
+        except DomainError as exc:
+            return error(request, exc)
+        return page(request, "offer.html", application=application, position=position, token=token, done=moved.status.value)
+
+    def consent_page(request: Request, view: background.ConsentPage, status: int = 200, **context: object) -> Response:
+        standalone = view.policy.standalone_disclosure and view.consent.status.value == "requested"
+        name = "consent_standalone.html" if standalone else "consent.html"
+        context.setdefault("errors", {})
+        context.setdefault("typed_name", "")
+        return page(request, name, status, view=view, **context)
+
+    async def consent_view(request: Request) -> Response:
+        token = request.path_params["token"]
+        try:
+            view = await background.consent_page(deps, token, withdrawing=True)
+        except DomainError as exc:
+            return error(request, exc)
+        return consent_page(request, view)
+
+    async def consent_answer(request: Request) -> Response:
+        token = request.path_params["token"]
+        form = await request.form(max_files=0, max_fields=6)
+        action = form.get("action")
+        typed = form.get("typed_name")
+        try:
+            if action == "withdraw":
+                await background.withdraw_consent(deps, token)
+            elif action in ("authorise", "decline"):
+                await background.answer_consent(
+                    deps,
+                    token,
+                    authorise=action == "authorise",
+                    typed_name=typed,
+                    confirmed=form.get("confirmed"),
+                )
+            else:
+                raise ValidationError("Choose to authorise, decline or withdraw.", field="action")
+            view = await background.consent_page(deps, token, withdrawing=True)
+        except ValidationError as exc:
+            view = await background.consent_page(deps, token, withdrawing=True)
+            return consent_page(
+                request,
+                view,
+                422,
+                errors={exc.field or "action": exc.message},
+                typed_name=typed if isinstance(typed, str) else "",
+            )
+        except DomainError as exc:
+            return error(request, exc)
+        return consent_page(request, view)
+
+    return [
+        Route("/offer/{token}", offer_page, methods=["GET"], name="offer_page"),
+        Route("/offer/{token}", offer_answer, methods=["POST"]),
+        Route("/consent/{token}", consent_view, methods=["GET"], name="consent_page"),
+        Route("/consent/{token}", consent_answer, methods=["POST"]),
+    ]
