@@ -16,6 +16,7 @@ from uuid import UUID
 from ats.bootstrap import Container, embedded, from_environment
 from ats.domain.actors import SYSTEM
 from ats.domain.errors import DomainError, ValidationError
+from ats.policy_loader import PolicyFileError
 from ats.settings import SettingsError
 
 EXIT_USAGE = 2
@@ -302,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.func(args)
-    except SettingsError as exc:
+    except (SettingsError, PolicyFileError) as exc:
         print(f"ats: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except DomainError as exc:

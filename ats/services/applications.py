@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -26,7 +26,9 @@ from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
 from ats.domain.uploads import CheckedUpload, check_upload
 from ats.ports import Duplicate
 from ats.services.deps import Deps
+from ats.services.references import parse_referee
 
+MAX_FORM_REFEREES = 3
 DUPLICATE_MESSAGE = (
     "An application from this email address to this position already exists. "
     "To change it, contact the privacy team quoting your application reference."
@@ -104,9 +106,15 @@ async def submit_application(
     fields: Mapping[str, object],
     cv: Upload | None,
     cover_letter: Upload | None = None,
+    referees: Sequence[Mapping[str, object]] = (),
 ) -> Submitted:
     position = await open_position(deps, position_id)
     details, documents = validate_submission(deps, fields, cv, cover_letter)
+    if len(referees) > MAX_FORM_REFEREES:
+        raise ValidationError(f"Name at most {MAX_FORM_REFEREES} referees here.", field="referees")
+    parsed_referees = [
+        parse_referee(r, uuid4(), deps.clock.now(), i) for i, r in enumerate(referees)
+    ]  # checked now, bound to the application id below
     repo = deps.uow.repo
     person = await repo.get_person_by_email(details.email)
     if person and await repo.find_application(person.id, position.id):
@@ -193,6 +201,9 @@ async def submit_application(
                 )
             )
             await tx.add_records([r for r, _ in contents])
+            for referee in parsed_referees:
+                referee.application_id = application_id
+            await tx.add_referees(parsed_referees)
             await tx.append_audit(
                 [
                     deps.event(
@@ -200,7 +211,11 @@ async def submit_application(
                         "application.submitted",
                         application_id=application_id,
                         position_id=position.id,
-                        details={"records": len(contents), "talent_pool": details.talent_pool_consent},
+                        details={
+                            "records": len(contents),
+                            "talent_pool": details.talent_pool_consent,
+                            "referees": len(parsed_referees),
+                        },
                     )
                 ]
             )

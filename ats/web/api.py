@@ -18,7 +18,7 @@ from ats.domain.records import tags_for
 from ats.services import accounts, applications, background, positions, references, retention, workflow
 from ats.services.deps import Deps
 from ats.web.errors import json_domain_error, json_error
-from ats.web.forms import parse_multipart, text_fields, upload_from
+from ats.web.forms import parse_multipart, referees_from, text_fields, upload_from
 from ats.web.openapi import openapi_document
 
 FIELDS = ("full_name", "email", "phone", "country", "privacy_notice_acknowledged", "talent_pool_consent")
@@ -132,6 +132,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
             fields=text_fields(form, FIELDS),
             cv=await upload_from(form, "cv"),
             cover_letter=await upload_from(form, "cover_letter"),
+            referees=referees_from(form),
         )
         return JSONResponse({"id": str(submitted.id), "reference": submitted.reference}, status_code=201)
 

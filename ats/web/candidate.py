@@ -16,7 +16,7 @@ from ats.domain.references import ALPHABET, PRIVACY_NOTICE_VERSION
 from ats.services import applications, positions
 from ats.services.deps import Deps
 from ats.web.errors import status_for
-from ats.web.forms import parse_multipart, text_fields, upload_from
+from ats.web.forms import parse_multipart, referees_from, text_fields, upload_from
 
 FIELDS = ("full_name", "email", "phone", "country", "privacy_notice_acknowledged", "talent_pool_consent")
 JURISDICTION_NAMES = {
@@ -66,6 +66,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
             csrftoken=request.scope["csrftoken"](),
             errors=context.get("errors", {}),
             values=context.get("values", {}),
+            referees=(list(context.get("referees") or []) + [{}, {}])[:2],  # type: ignore[call-overload]
         )
 
     async def index(request: Request) -> Response:
@@ -85,6 +86,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         if isinstance(position, Response):
             return position
         values: dict[str, object] = {}
+        form = None
         try:
             form = await parse_multipart(request)
             values = text_fields(form, FIELDS)
@@ -99,15 +101,24 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
                     errors[name] = exc.message
             if errors:
                 raise _FormErrors(errors)
+            referees = referees_from(form)
             submitted = await applications.submit_application(
-                deps, position_id=position.id, fields=values, cv=cv, cover_letter=cover
+                deps, position_id=position.id, fields=values, cv=cv, cover_letter=cover, referees=referees
             )
         except _FormErrors as exc:
-            return form_page(request, position, 422, errors=exc.errors, values=_redisplay(values))
+            return form_page(
+                request, position, 422, errors=exc.errors, values=_redisplay(values), referees=_referees(form)
+            )
         except (ValidationError, Conflict) as exc:
             field = exc.field or "cv"
+            field = "referees" if field.startswith("referees") else field
             return form_page(
-                request, position, status_for(exc), errors={field: exc.message}, values=_redisplay(values)
+                request,
+                position,
+                status_for(exc),
+                errors={field: exc.message},
+                values=_redisplay(values),
+                referees=_referees(form),
             )
         except NotFound as exc:
             return error_page(request, 404, "Position not found", exc.message)
@@ -133,6 +144,13 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
 class _FormErrors(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
+
+
+def _referees(form: object) -> list[dict[str, object]]:
+    try:
+        return referees_from(form)  # type: ignore[arg-type]
+    except (ValidationError, AttributeError):
+        return []
 
 
 def _redisplay(values: dict[str, object]) -> dict[str, object]:

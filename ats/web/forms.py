@@ -63,3 +63,17 @@ def text_fields(form: FormData, names: tuple[str, ...]) -> dict[str, object]:
         value = form.get(name)
         fields[name] = value if isinstance(value, str) else (None if value is None else 0)
     return fields
+
+
+def referees_from(form: FormData) -> list[dict[str, object]]:
+    """Referee blocks of a form: repeated `referee_name` / `referee_email` /
+    `referee_relationship` fields; blocks left entirely empty are ignored."""
+    names, emails, relations = (form.getlist(f"referee_{k}") for k in ("name", "email", "relationship"))
+    blocks = []
+    for i in range(max(len(names), len(emails), len(relations))):
+        values = [col[i] if i < len(col) else "" for col in (names, emails, relations)]
+        if not all(isinstance(v, str) for v in values):
+            raise ValidationError("Referee details must be text.", field="referees")
+        if any(str(v).strip() for v in values):
+            blocks.append({"full_name": values[0], "email": values[1], "relationship": values[2]})
+    return blocks

@@ -123,6 +123,9 @@ def openapi_document() -> dict[str, Any]:
                                         "cover_letter": {"type": "string", "format": "binary"},
                                         "privacy_notice_acknowledged": {"enum": ["true"]},
                                         "talent_pool_consent": {"enum": ["true", "false"]},
+                                        "referee_name": {"type": "array", "items": {"type": "string"}},
+                                        "referee_email": {"type": "array", "items": {"type": "string"}},
+                                        "referee_relationship": {"type": "array", "items": {"type": "string"}},
                                     },
                                 }
                             }
@@ -153,6 +156,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            **_workflow_paths(uuid, bearer),
             "/records/{record_id}/content": {
                 "parameters": [{"name": "record_id", "in": "path", "required": True, "schema": uuid}],
                 "get": {
@@ -161,5 +165,97 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": {"description": "The document"}, **_errors(401, 403, 404)},
                 },
             },
+        },
+    }
+
+
+def _json_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": properties, "required": required}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, bearer: list, body: dict | None, ok: str, *errors: int) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "security": bearer, "responses": {ok: {"description": "OK"}, **_errors(*errors)}}
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def _workflow_paths(uuid: dict, bearer: list) -> dict[str, Any]:
+    """Workflow, references, background checks, retention (staff endpoints)."""
+    app_param = [{"name": "application_id", "in": "path", "required": True, "schema": uuid}]
+    check_param = [{"name": "check_id", "in": "path", "required": True, "schema": uuid}]
+    states = [
+        "submitted", "screening", "interview", "reference_check", "offer_extended", "offer_accepted",
+        "offer_declined", "background_check", "hired", "rejected", "withdrawn",
+    ]
+    types = {"type": "array", "items": {"enum": ["criminal", "credit", "employment", "education", "identity", "driving"]}}
+    referee = {"type": "object", "properties": {"full_name": {"type": "string"}, "email": {"type": "string"}, "relationship": {"type": "string"}}}
+    return {
+        "/applications/{application_id}/transitions": {
+            "parameters": app_param,
+            "post": _op(
+                "Move an application (409 names the state a move needs; offer_extended returns offer_link)",
+                bearer, _json_body({"to": {"enum": states}, "reason": {"type": "string"}}, ["to"]), "200",
+                401, 403, 404, 409, 422,
+            ),
+        },
+        "/applications/{application_id}/referees": {
+            "parameters": app_param,
+            "post": _op("Add referees (before an offer)", bearer,
+                        _json_body({"referees": {"type": "array", "items": referee}}, ["referees"]), "201",
+                        401, 403, 404, 409, 422),
+        },
+        "/applications/{application_id}/referees/{referee_id}/report": {
+            "parameters": [*app_param, {"name": "referee_id", "in": "path", "required": True, "schema": uuid}],
+            "post": _op("Record a referee's answers as an encrypted reference-report record", bearer,
+                        _json_body({"answers": {"type": "object", "additionalProperties": {"type": "string"}}}, ["answers"]),
+                        "201", 401, 403, 404, 409, 422),
+        },
+        "/applications/{application_id}/background-check/consent-requests": {
+            "parameters": app_param,
+            "post": _op("Ask for background-check consent (409 before an accepted offer; 422 forbidden type)", bearer,
+                        _json_body({"check_types": types}, ["check_types"]), "201", 401, 403, 404, 409, 422),
+        },
+        "/applications/{application_id}/background-check": {
+            "parameters": app_param,
+            "get": _op("Consent requests and checks of an application", bearer, None, "200", 401, 403, 404),
+        },
+        "/applications/{application_id}/background-check/checks": {
+            "parameters": app_param,
+            "post": _op("Start a check under a given consent", bearer,
+                        _json_body({"consent_request_id": uuid, "check_type": {"type": "string"}},
+                                   ["consent_request_id", "check_type"]),
+                        "201", 401, 403, 404, 409, 422),
+        },
+        "/checks/{check_id}/result": {
+            "parameters": check_param,
+            "post": _op("Record a result: multipart `result` (clear|consider) and `document`; France: `seen`, `satisfactory`, no document",
+                        bearer, None, "200", 401, 403, 404, 409, 413, 422),
+        },
+        "/checks/{check_id}/pre-adverse-notice": {
+            "parameters": check_param,
+            "post": _op("Send the pre-adverse notice; returns respond_by (business days from the policy)",
+                        bearer, None, "200", 401, 403, 404, 409),
+        },
+        "/checks/{check_id}/decision": {
+            "parameters": check_param,
+            "post": _op("Final decision after the waiting period", bearer,
+                        _json_body({"decision": {"enum": ["proceed", "adverse"]}}, ["decision"]), "200",
+                        401, 403, 404, 409, 422),
+        },
+        "/positions/{position_id}/conclusion": {
+            "parameters": [{"name": "position_id", "in": "path", "required": True, "schema": uuid}],
+            "post": _op("Conclude hiring (filled, closed, cancelled): starts the 4-year retention clock", bearer,
+                        _json_body({"outcome": {"enum": ["filled", "closed", "cancelled"]},
+                                    "at": {"type": "string", "format": "date-time"}}, ["outcome"]),
+                        "200", 401, 403, 404, 409, 422),
+        },
+        "/applications/{application_id}/legal-hold": {
+            "parameters": app_param,
+            "put": _op("Place a legal hold (privacy officer)", bearer,
+                       _json_body({"reason": {"type": "string"}}, ["reason"]), "200", 401, 403, 404, 409, 422),
+            "delete": _op("Lift a legal hold (privacy officer)", bearer,
+                          _json_body({"reason": {"type": "string"}}, ["reason"]), "200", 401, 403, 404, 409, 422),
         },
     }
