@@ -568,6 +568,27 @@ def _ints(values: list[str]) -> list[int]:
     return out
 
 
+def code_fingerprint() -> dict[str, str]:
+    """Which application code was measured (others edit it concurrently)."""
+    import hashlib
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        head = ""
+    files = ("ats/services/expiry.py", "storage/retention_repository.py", "storage/repository.py", "storage/engine.py")
+    out = {"git_head": head or "unknown"}
+    for name in files:
+        path = root / name
+        if path.exists():
+            out[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return out
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", type=int, default=10_000, help="applications due (default 10,000)")
@@ -650,6 +671,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
     ratio = largest["seconds"] / smallest["seconds"] if largest is not smallest else 1.0
     return {
         "database": runs[0]["database"],
+        "code": code_fingerprint(),
         "as_of": args.as_of.isoformat(),
         "k": args.k,
         "floor_per_erased": FLOOR,
@@ -688,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
             f"\ntime ratio N={r['n_large']:,} / N={r['n_small']:,}: {r['ratio']:.2f}"
             " (should be ~1: erasure time follows K, not N)"
         )
+        print("code measured: " + ", ".join(f"{k} {v}" for k, v in result["code"].items()))
         print("all floors met" if result["all_floors_ok"] else "FLOOR MISSED (see per-run figures)")
     return 0 if result["all_floors_ok"] else 1
 

@@ -29,6 +29,7 @@ class ApplicantDetails:
 
 def _clean_text(value: str) -> str:
     text = unicodedata.normalize("NFC", value)
+    text = "".join(" " if ch.isspace() else ch for ch in text)
     # Control and format characters (bidi overrides included) have no place in a name.
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     return " ".join(text.split())

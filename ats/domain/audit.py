@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 
 from ats.domain.model import AuditEvent
 
@@ -15,7 +16,7 @@ def canonical(event: AuditEvent) -> bytes:
         "seq": event.seq,
         "actor": event.actor,
         "action": event.action,
-        "at": event.at.isoformat(),
+        "at": event.at.astimezone(UTC).isoformat(),  # databases hand times back in UTC
         "application_id": str(event.application_id) if event.application_id else None,
         "position_id": str(event.position_id) if event.position_id else None,
         "record_id": str(event.record_id) if event.record_id else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 RETENTION_YEARS = 4
 RETENTION_RULE = f"hiring-concluded+P{RETENTION_YEARS}Y"
@@ -20,12 +20,13 @@ def add_years(moment: datetime, years: int) -> datetime:
 def retention_until(hiring_concluded_at: datetime) -> datetime:
     if hiring_concluded_at.tzinfo is None:
         raise ValueError("hiring_concluded_at must be timezone-aware")
-    return add_years(hiring_concluded_at, RETENTION_YEARS)
+    # Stored and compared in UTC, so every adapter derives the same `expires-on` date.
+    return add_years(hiring_concluded_at.astimezone(UTC), RETENTION_YEARS)
 
 
 def expires_on_tag(until: datetime | None) -> str:
     """The `expires-on` tag: a date once hiring concludes, else `pending`."""
-    return until.date().isoformat() if until is not None else PENDING
+    return until.astimezone(UTC).date().isoformat() if until is not None else PENDING
 
 
 def is_due(until: datetime | None, now: datetime, *, on_hold: bool) -> bool:

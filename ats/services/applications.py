@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from ats.domain.actors import CANDIDATE, STAFF_ROLES, Actor, require_role
@@ -20,11 +21,12 @@ from ats.domain.model import (
     Position,
     Record,
     RecordType,
+    Referee,
 )
 from ats.domain.records import new_record
 from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
 from ats.domain.uploads import CheckedUpload, check_upload
-from ats.ports import Duplicate
+from ats.ports import DataKey, Duplicate
 from ats.services.deps import Deps
 from ats.services.references import parse_referee
 
@@ -176,49 +178,16 @@ async def submit_application(
             privacy_notice_version=PRIVACY_NOTICE_VERSION,
             talent_pool_consent=details.talent_pool_consent,
         )
-        async with deps.uow.transaction() as tx:
-            existing = await tx.get_person_by_email(details.email)
-            if existing is None:
-                await tx.add_person(
-                    Person(
-                        id=application.person_id,
-                        email=details.email,
-                        full_name=details.full_name,
-                        phone=details.phone,
-                        country=details.country,
-                        created_at=now,
-                    )
-                )
-            else:
-                application.person_id = existing.id
-            await tx.add_application(application)
-            await tx.add_data_key(
-                DataKeyRow(
-                    application_id=application_id,
-                    wrapped_key=data_key.wrapped,
-                    kms_key_id=data_key.key_id,
-                    created_at=now,
-                )
-            )
-            await tx.add_records([r for r, _ in contents])
-            for referee in parsed_referees:
-                referee.application_id = application_id
-            await tx.add_referees(parsed_referees)
-            await tx.append_audit(
-                [
-                    deps.event(
-                        CANDIDATE,
-                        "application.submitted",
-                        application_id=application_id,
-                        position_id=position.id,
-                        details={
-                            "records": len(contents),
-                            "talent_pool": details.talent_pool_consent,
-                            "referees": len(parsed_referees),
-                        },
-                    )
-                ]
-            )
+        try:
+            await _save_submission(deps, application, details, data_key, contents, parsed_referees, now)
+        except Duplicate:
+            # Two first applications from one new address at once (PostgreSQL): the other
+            # transaction created the person row. Once more, now finding it; a true duplicate
+            # application is refused below.
+            again = await repo.get_person_by_email(details.email)
+            if again is None or await repo.find_application(again.id, position.id):
+                raise
+            await _save_submission(deps, application, details, data_key, contents, parsed_referees, now)
     except BaseException as exc:
         if written:
             await deps.blocking(deps.vault.discard, written)
@@ -226,6 +195,60 @@ async def submit_application(
             raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email") from exc
         raise
     return Submitted(id=application_id, reference=application.reference)
+
+
+async def _save_submission(
+    deps: Deps,
+    application: Application,
+    details: ApplicantDetails,
+    data_key: DataKey,
+    contents: list[tuple[Record, bytes]],
+    referees: list[Referee],
+    now: datetime,
+) -> None:
+    async with deps.uow.transaction() as tx:
+        existing = await tx.get_person_by_email(details.email)
+        if existing is None:
+            await tx.add_person(
+                Person(
+                    id=application.person_id,
+                    email=details.email,
+                    full_name=details.full_name,
+                    phone=details.phone,
+                    country=details.country,
+                    created_at=now,
+                )
+            )
+        else:
+            application.person_id = existing.id
+        await tx.add_application(application)
+        await tx.add_data_key(
+            DataKeyRow(
+                application_id=application.id,
+                wrapped_key=data_key.wrapped,
+                kms_key_id=data_key.key_id,
+                created_at=now,
+            )
+        )
+        await tx.add_records([r for r, _ in contents])
+        for referee in referees:
+            referee.application_id = application.id
+        await tx.add_referees(referees)
+        await tx.append_audit(
+            [
+                deps.event(
+                    CANDIDATE,
+                    "application.submitted",
+                    application_id=application.id,
+                    position_id=application.position_id,
+                    details={
+                        "records": len(contents),
+                        "talent_pool": details.talent_pool_consent,
+                        "referees": len(referees),
+                    },
+                )
+            ]
+        )
 
 
 async def list_applications(deps: Deps, actor: Actor, position_id: UUID) -> tuple[Position, list[tuple[Application, Person]]]:

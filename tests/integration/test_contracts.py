@@ -580,19 +580,12 @@ async def test_repo_times_of_any_offset_come_back_as_the_same_instant(uow: UnitO
     assert got.created_at == position.created_at
 
 
-_AUDIT_TZ_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ats/domain/audit.py canonical() hashes event.at.isoformat() verbatim; the database "
-    "returns the time in UTC, so an event stamped with another offset no longer verifies",
-)
-
-
 @pytest.mark.parametrize(
     ("backend", "database_url"),
     [
         pytest.param("memory", "sqlite", id="memory"),
-        pytest.param("piccolo", "sqlite", id="piccolo-sqlite", marks=_AUDIT_TZ_BUG),
-        pytest.param("piccolo", "postgresql", id="piccolo-postgresql", marks=_AUDIT_TZ_BUG),
+        pytest.param("piccolo", "sqlite", id="piccolo-sqlite"),
+        pytest.param("piccolo", "postgresql", id="piccolo-postgresql"),
     ],
     indirect=["database_url"],
 )

@@ -165,7 +165,7 @@ async def test_submit_stores_person_application_key_records_and_one_audit_event(
     (event,) = new_events
     assert event.actor == "candidate"
     assert event.application_id == submitted.id and event.position_id == position.id
-    assert event.details == {"records": 1, "talent_pool": False}
+    assert event.details == {"records": 1, "talent_pool": False, "referees": 0}
     assert audit_chain.verify(world.repo.audit) is None
     _audit_has_no_personal_data(world)
 
@@ -211,7 +211,7 @@ async def test_talent_pool_consent_creates_a_consent_record(world: World) -> Non
     assert consent.purpose is Purpose.TALENT_POOL
     assert consent.jurisdiction == "FR"
     assert consent.content_type == "application/json"
-    assert world.repo.audit[-1].details == {"records": 2, "talent_pool": True}
+    assert world.repo.audit[-1].details == {"records": 2, "talent_pool": True, "referees": 0}
     # The consent document itself decrypts to a statement about the consent, not personal data.
     _, content = await applications.read_document(world.deps, recruiter(), consent.id)
     statement = json.loads(content)
