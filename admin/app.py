@@ -15,7 +15,8 @@ from admin.auth import current_actor, sign_in, sign_out
 from ats.domain.actors import Actor
 from ats.domain.errors import DomainError, Unauthorized
 from ats.domain.records import tags_for
-from ats.services import accounts, applications, positions
+from ats.domain.workflow import TRANSITIONS
+from ats.services import accounts, applications, positions, retention, workflow
 from ats.services.deps import Deps
 from ats.web.errors import status_for
 
@@ -32,7 +33,7 @@ def _download_headers(filename: str) -> dict[str, str]:
     }
 
 
-def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
+def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) -> list[Route]:
     def page(request: Request, name: str, status: int = 200, **context: object) -> Response:
         context.setdefault("csrftoken", request.scope["csrftoken"]())
         return templates.TemplateResponse(request, name, context, status_code=status)
@@ -86,7 +87,42 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
     async def application_page(request: Request, actor: Actor) -> Response:
         view = await applications.view_application(deps, actor, uuid_param(request, "application_id"))
         records = [(r, tags_for(r)) for r in view.records]
-        return page(request, "admin_application.html", actor=actor, view=view, records=records)
+        referees = await deps.uow.repo.list_referees(view.application.id)
+        consents = await deps.uow.repo.list_consents(view.application.id)
+        checks = await deps.uow.repo.list_checks(view.application.id)
+        return page(
+            request,
+            "admin_application.html",
+            actor=actor,
+            view=view,
+            records=records,
+            referees=referees,
+            consents=consents,
+            checks=checks,
+            moves=sorted(s.value for s in TRANSITIONS[view.application.status]),
+        )
+
+    async def transition(request: Request, actor: Actor) -> Response:
+        application_id = uuid_param(request, "application_id")
+        form = await request.form(max_files=0, max_fields=5)
+        await workflow.transition(deps, actor, application_id, to=form.get("to"), reason=form.get("reason") or None)
+        return RedirectResponse(f"/admin/applications/{application_id}", status_code=303)
+
+    async def legal_hold(request: Request, actor: Actor) -> Response:
+        application_id = uuid_param(request, "application_id")
+        form = await request.form(max_files=0, max_fields=5)
+        await retention.set_legal_hold(
+            deps, actor, application_id, reason=form.get("reason"), hold=form.get("action") == "set"
+        )
+        return RedirectResponse(f"/admin/applications/{application_id}", status_code=303)
+
+    async def conclude(request: Request, actor: Actor) -> Response:
+        position_id = uuid_param(request, "position_id")
+        form = await request.form(max_files=0, max_fields=5)
+        await retention.conclude_position(
+            deps, actor, position_id, outcome=str(form.get("outcome", "")), production=production
+        )
+        return RedirectResponse(f"/admin/positions/{position_id}", status_code=303)
 
     async def download(request: Request, actor: Actor) -> Response:
         record, content = await applications.read_document(deps, actor, uuid_param(request, "record_id"))
@@ -100,4 +136,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         Route("/positions/{position_id}", signed_in(position_page)),
         Route("/applications/{application_id}", signed_in(application_page)),
         Route("/records/{record_id}/download", signed_in(download)),
+        Route("/applications/{application_id}/transition", signed_in(transition), methods=["POST"]),
+        Route("/applications/{application_id}/legal-hold", signed_in(legal_hold), methods=["POST"]),
+        Route("/positions/{position_id}/conclude", signed_in(conclude), methods=["POST"]),
     ]

@@ -649,6 +649,7 @@ def _print_run(r: dict[str, Any]) -> None:
 async def amain(args: argparse.Namespace) -> dict[str, Any]:
     from storage.emulator import start_emulator
 
+    code = code_fingerprint()  # before the application modules are imported and measured
     install_db_counters()
     install_query_timers()
     emulator = start_emulator()
@@ -671,7 +672,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
     ratio = largest["seconds"] / smallest["seconds"] if largest is not smallest else 1.0
     return {
         "database": runs[0]["database"],
-        "code": code_fingerprint(),
+        "code": code,
         "as_of": args.as_of.isoformat(),
         "k": args.k,
         "floor_per_erased": FLOOR,

@@ -84,7 +84,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
         routes=[
             Route("/healthz", healthz),
             Mount("/api/v1", routes=api.routes(deps, production=settings.production)),
-            Mount("/admin", routes=admin_routes(deps, templates)),
+            Mount("/admin", routes=admin_routes(deps, templates, production=settings.production)),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
             *candidate.routes(deps, templates),
             *candidate_links.routes(deps, templates),
