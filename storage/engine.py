@@ -7,9 +7,10 @@ import sqlite3
 from urllib.parse import urlparse
 
 from piccolo.apps.migrations.tables import Migration
-from piccolo.engine import Engine, PostgresEngine, SQLiteEngine
+from piccolo.engine import Engine, PostgresEngine
 
 import storage.piccolo_conf as piccolo_conf
+from storage.sqlite_pool import PooledSQLiteEngine
 from storage.tables import TABLES
 
 # SQLite waits this long for another writer's lock before giving up.
@@ -24,7 +25,7 @@ def engine_from_url(url: str) -> Engine:
         if not path:
             raise ValueError("a sqlite URL needs a path, like sqlite:///ats.db")
         _prepare_sqlite(path)
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_SECONDS)
+        return PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_SECONDS)
     if parsed.scheme in {"postgresql", "postgres"}:
         return PostgresEngine(config={"dsn": url}, log_queries=False)
     raise ValueError("must start with sqlite:/// or postgresql://")
@@ -53,3 +54,5 @@ async def start(engine: Engine) -> None:
 async def stop(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close()

@@ -30,9 +30,8 @@ class RecordVault:
         return self.keys.decrypt_data_key(wrapped, key_context(application_id))
 
     def store(self, key: bytes, record: Record, plaintext: bytes) -> str:
-        """Encrypt and put; return the S3 version id. The record's sha256 must match."""
-        if hashlib.sha256(plaintext).hexdigest() != record.sha256:
-            raise ValueError("record checksum does not match its content")
+        """Encrypt and put; return the S3 version id. (The caller computed record.sha256 from
+        these bytes; `fetch` verifies it on the way back.)"""
         blob = crypto.seal(key, plaintext, associated_data(record))
         return self.blobs.put(record.object_key, blob, tags_for(record))
 

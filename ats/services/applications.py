@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -118,13 +119,19 @@ async def submit_application(
         parse_referee(r, uuid4(), deps.clock.now(), i) for i, r in enumerate(referees)
     ]  # checked now, bound to the application id below
     repo = deps.uow.repo
-    person = await repo.get_person_by_email(details.email)
-    if person and await repo.find_application(person.id, position.id):
-        raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
-
-    now = deps.clock.now()
     application_id = uuid4()
-    data_key = await deps.blocking(deps.vault.new_data_key, application_id)
+    # The KMS round trip overlaps the duplicate check; a key generated for a refused request
+    # is never stored anywhere, so it leaves nothing behind.
+    key_task = asyncio.ensure_future(deps.blocking(deps.vault.new_data_key, application_id))
+    try:
+        person = await repo.get_person_by_email(details.email)
+        if person and await repo.find_application(person.id, position.id):
+            raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
+        data_key = await key_task
+    except BaseException:
+        key_task.cancel()
+        raise
+    now = deps.clock.now()
     contents: list[tuple[Record, bytes]] = []
     for doc in documents:
         record = new_record(

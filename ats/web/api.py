@@ -124,7 +124,6 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
 
     async def submit(request: Request) -> Response:
         position_id = _uuid(request, "position_id", "position")
-        await positions.get_open_position(deps, position_id)
         form = await parse_multipart(request)
         submitted = await applications.submit_application(
             deps,
