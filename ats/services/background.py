@@ -27,7 +27,7 @@ ROLES = {Role.RECRUITER, Role.ADMIN}
 class ConsentPage:
     application: Application
     consent: ConsentRequest
-    policy: JurisdictionPolicy
+    policy: JurisdictionPolicy | None  # None once the jurisdiction left the policy file
     token: str
 
 
@@ -85,7 +85,6 @@ async def consent_page(deps: Deps, token: str, *, withdrawing: bool = False) -> 
     if consent is None or consent.application_id != application_id:
         raise NotFound("This consent request no longer exists.")
     application, policy = await _context(deps, application_id)
-    assert policy is not None
     return ConsentPage(application, consent, policy, token)
 
 
@@ -94,6 +93,8 @@ async def answer_consent(deps: Deps, token: str, *, authorise: bool, typed_name:
     page = await consent_page(deps, token)
     consent = page.consent
     rules.require_accepted_offer(page.application.status)
+    if page.policy is None:
+        raise Conflict("Background checks are no longer allowed for this position's location.", code="no_policy")
     name = _clean_text(typed_name) if isinstance(typed_name, str) else ""
     if authorise:
         if not name:
@@ -183,6 +184,9 @@ async def start_check(deps: Deps, actor: Actor, application_id: UUID, *, consent
         if application is None or consent is None or consent.application_id != application_id:
             raise NotFound("There is no such consent request on this application.")
         rules.can_start(consent, check_type, application.status)
+        position = await tx.get_position(application.position_id)
+        assert position is not None
+        deps.policy.check_types(position.jurisdiction, [check_type])  # the policy may have changed
         check = Check(
             id=uuid4(),
             application_id=application_id,
@@ -212,7 +216,8 @@ async def _check(deps: Deps, check_id: UUID) -> tuple[Check, Application, Jurisd
     if check is None:
         raise NotFound("There is no such check.")
     application, policy = await _context(deps, check.application_id)
-    assert policy is not None
+    if policy is None:
+        raise Conflict("Background checks are no longer allowed for this position's location.", code="no_policy")
     return check, application, policy
 
 
@@ -247,7 +252,7 @@ async def record_result(
         ok = satisfactory in (True, "true")
         rules.record_result(check, "clear" if ok else "consider", now)
         check.details = {"seen": True, "satisfactory": ok}
-        return await _save(deps, actor, check, "check.result_recorded")
+        return await _save(deps, actor, check, "check.result_recorded", was=CheckStatus.IN_PROGRESS)
     if document is None:
         raise ValidationError("Attach the check's result document.", field="document")
     rules.record_result(check, str(result), now)
@@ -255,6 +260,7 @@ async def record_result(
     check.criminal_offence_data = check.check_type == "criminal"
 
     async def then(tx, record) -> None:  # type: ignore[no-untyped-def]
+        await _still(tx, check, CheckStatus.IN_PROGRESS)
         check.record_id = record.id
         await tx.update_checks([check])
         await tx.append_audit(
@@ -281,8 +287,20 @@ async def record_result(
     return check
 
 
-async def _save(deps: Deps, actor: Actor, check: Check, action: str) -> Check:
+async def _still(tx, check: Check, was: CheckStatus) -> None:  # type: ignore[no-untyped-def]
+    """Inside the writing transaction: the check is still in the state the step started from
+    and its consent still stands (a withdrawal may have committed in the meantime)."""
+    stored = await tx.get_check(check.id)
+    consent = await tx.get_consent(check.consent_id)
+    if stored is None or stored.status is not was:
+        raise Conflict("This check changed meanwhile; reload and try again.", code="check_state")
+    if consent is None or consent.status is not ConsentStatus.GIVEN:
+        raise Conflict("The consent behind this check was withdrawn; the check is halted.", code="no_consent")
+
+
+async def _save(deps: Deps, actor: Actor, check: Check, action: str, *, was: CheckStatus) -> Check:
     async with deps.uow.transaction() as tx:
+        await _still(tx, check, was)
         await tx.update_checks([check])
         await tx.append_audit(
             [
@@ -301,14 +319,14 @@ async def send_pre_adverse_notice(deps: Deps, actor: Actor, check_id: UUID) -> C
     require_role(actor, ROLES)
     check, _, policy = await _check(deps, check_id)
     rules.send_pre_adverse(check, deps.clock.now(), policy.waiting_business_days)
-    return await _save(deps, actor, check, "check.pre_adverse_sent")
+    return await _save(deps, actor, check, "check.pre_adverse_sent", was=CheckStatus.CONSIDER)
 
 
 async def decide(deps: Deps, actor: Actor, check_id: UUID, *, decision: object) -> Check:
     require_role(actor, ROLES)
     check, _, _ = await _check(deps, check_id)
     rules.decide(check, str(decision), deps.clock.now())
-    return await _save(deps, actor, check, "check.decided")
+    return await _save(deps, actor, check, "check.decided", was=CheckStatus.PRE_ADVERSE)
 
 
 async def overview(deps: Deps, actor: Actor, application_id: UUID) -> tuple[list[ConsentRequest], list[Check]]:

@@ -43,7 +43,9 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         return page(request, "offer.html", application=application, position=position, token=token, done=moved.status.value)
 
     def consent_page(request: Request, view: background.ConsentPage, status: int = 200, **context: object) -> Response:
-        standalone = view.policy.standalone_disclosure and view.consent.status.value == "requested"
+        standalone = (
+            view.policy is not None and view.policy.standalone_disclosure and view.consent.status.value == "requested"
+        )
         name = "consent_standalone.html" if standalone else "consent.html"
         context.setdefault("errors", {})
         context.setdefault("typed_name", "")
