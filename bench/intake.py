@@ -18,8 +18,12 @@ rounds of bare and app alternate (ABBA order) to cancel drift; between batches, 
 bucket is emptied so the emulator's memory does not grow through the run. Every app request
 must answer 201, or the run aborts with the response body.
 
-Output: per-round and median throughput, and the ratio app/bare of the medians. Exit status
-1 when the ratio is below the floor (0.7, DESIGN §7), 2 when the run itself failed.
+Output: per-round and median throughput, and the ratio app/bare of the medians; beside them
+the CPU milliseconds per request of the server process and of the emulator (from /proc), which
+stay meaningful when other work shares the machine and req/s gets noisy. `--json` prints
+{"app_rps", "bare_rps", "ratio", "floor", "requests", "concurrency", "rounds"} on stdout (the
+table then goes to stderr). `--database-url postgresql://...` runs on PostgreSQL instead.
+Exit status 1 when the ratio is below the floor (0.7, DESIGN §7), 2 when the run itself failed.
 Not part of the test suite. CV bytes are never written to local disk.
 """
 

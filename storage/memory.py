@@ -194,6 +194,9 @@ class MemoryRepository(MemoryRetention, MemoryWorkflow):
     async def get_application(self, application_id: UUID) -> Application | None:
         return copy.copy(self.state["applications"].get(application_id))
 
+    async def lock_application(self, application_id: UUID) -> Application | None:
+        return await self.get_application(application_id)
+
     async def find_application(self, person_id: UUID, position_id: UUID) -> Application | None:
         for a in self.state["applications"].values():
             if a.person_id == person_id and a.position_id == position_id:

@@ -92,6 +92,15 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries):
         row = await _first(query)
         return application_from(row) if row else None
 
+    async def lock_application(self, application_id: UUID) -> Application | None:
+        """Read for update: concurrent writers of one application queue (PostgreSQL row lock;
+        SQLite's immediate transaction already serialises writers)."""
+        query = t.Application.select().where(t.Application.id == application_id)
+        if isinstance(self.engine, PostgresEngine):
+            query = query.lock_rows("UPDATE")
+        row = await _first(query)
+        return application_from(row) if row else None
+
     async def find_application(self, person_id: UUID, position_id: UUID) -> Application | None:
         row = await _first(
             t.Application.select().where(t.Application.dedupe_key == f"{person_id}:{position_id}")

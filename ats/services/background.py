@@ -18,7 +18,6 @@ from ats.domain.uploads import check_upload
 from ats.services.deps import Deps
 from ats.services.links import ANSWER_WINDOW, WITHDRAW_WINDOW
 from ats.services.records import store_record
-from ats.services.workflow import move
 
 ROLES = {Role.RECRUITER, Role.ADMIN}
 
@@ -61,7 +60,7 @@ async def request_consent(deps: Deps, actor: Actor, application_id: UUID, check_
         requested_at=deps.clock.now(),
     )
     async with deps.uow.transaction() as tx:
-        current = await tx.get_application(application_id)
+        current = await tx.lock_application(application_id)
         assert current is not None
         rules.require_accepted_offer(current.status)  # re-checked under the write lock
         await tx.add_consent(consent)
@@ -179,7 +178,7 @@ async def start_check(deps: Deps, actor: Actor, application_id: UUID, *, consent
     if not isinstance(check_type, str):
         raise ValidationError("Give the check_type.", field="check_type")
     async with deps.uow.transaction() as tx:
-        application = await tx.get_application(application_id)
+        application = await tx.lock_application(application_id)
         consent = await tx.get_consent(consent_uuid)
         if application is None or consent is None or consent.application_id != application_id:
             raise NotFound("There is no such consent request on this application.")
@@ -196,18 +195,27 @@ async def start_check(deps: Deps, actor: Actor, application_id: UUID, *, consent
             started_at=deps.clock.now(),
         )
         await tx.add_check(check)
-        await tx.append_audit(
-            [
+        events = [
+            deps.event(
+                actor,
+                "check.started",
+                application_id=application_id,
+                details={"check": str(check.id), "check_type": check_type},
+            )
+        ]
+        if application.status is ApplicationStatus.OFFER_ACCEPTED:
+            # The first check moves the application on, in the same transaction.
+            await tx.set_status(application_id, ApplicationStatus.BACKGROUND_CHECK)
+            events.append(
                 deps.event(
                     actor,
-                    "check.started",
+                    "application.transitioned",
                     application_id=application_id,
-                    details={"check": str(check.id), "check_type": check_type},
+                    position_id=application.position_id,
+                    details={"from": "offer_accepted", "to": "background_check", "reason_given": False},
                 )
-            ]
-        )
-    if application.status is ApplicationStatus.OFFER_ACCEPTED:
-        await move(deps, actor, application_id, ApplicationStatus.BACKGROUND_CHECK, None)
+            )
+        await tx.append_audit(events)
     return check
 
 

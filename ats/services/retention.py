@@ -72,7 +72,7 @@ async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reas
     require_role(actor, HOLD_ROLES)
     text = _reason(reason)
     async with deps.uow.transaction() as tx:
-        application = await tx.get_application(application_id)
+        application = await tx.lock_application(application_id)
         if application is None:
             if await tx.get_tombstone(application_id):
                 raise Conflict("This application has already been erased.", code="erased")

@@ -14,6 +14,7 @@ from ats.services.links import ANSWER_WINDOW
 
 WORKFLOW_ROLES = {Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN}
 MAX_REASON = 500
+CANDIDATE_ANSWERS = frozenset({ApplicationStatus.OFFER_ACCEPTED, ApplicationStatus.OFFER_DECLINED})
 
 
 @dataclass(frozen=True)
@@ -36,19 +37,31 @@ def _reason(reason: object) -> str | None:
 
 
 async def _application(tx, application_id: UUID) -> Application:  # type: ignore[no-untyped-def]
-    application = await tx.get_application(application_id)
+    application = await tx.lock_application(application_id)
     if application is None:
         raise NotFound("There is no such application.")
     return application
 
 
-async def move(deps: Deps, actor: Actor, application_id: UUID, target: ApplicationStatus, reason: str | None) -> Moved:
+async def move(
+    deps: Deps,
+    actor: Actor,
+    application_id: UUID,
+    target: ApplicationStatus,
+    reason: str | None,
+    *,
+    note_required: bool = False,
+) -> Moved:
     """Apply one transition inside a transaction, audited with from, to and whether a reason
     was given (the reason text itself may hold personal data, so it stays out of the trail)."""
     async with deps.uow.transaction() as tx:
         application = await _application(tx, application_id)
         current = application.status
         check_transition(current, target)
+        if note_required and reason is None:
+            raise ValidationError(
+                "Record the candidate's answer with a note (e.g. 'accepted by phone on 3 May').", field="reason"
+            )
         await tx.set_status(application_id, target)
         await tx.append_audit(
             [
@@ -67,7 +80,9 @@ async def move(deps: Deps, actor: Actor, application_id: UUID, target: Applicati
 
 async def transition(deps: Deps, actor: Actor, application_id: UUID, *, to: object, reason: object = None) -> Moved:
     require_role(actor, WORKFLOW_ROLES)
-    return await move(deps, actor, application_id, parse_state(to), _reason(reason))
+    target, note = parse_state(to), _reason(reason)
+    # The candidate answers through their link; staff recording it for them say how.
+    return await move(deps, actor, application_id, target, note, note_required=target in CANDIDATE_ANSWERS)
 
 
 async def offer_for_token(deps: Deps, token: str) -> Application:

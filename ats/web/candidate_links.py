@@ -34,8 +34,11 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
     async def offer_answer(request: Request) -> Response:
         token = request.path_params["token"]
         form = await request.form(max_files=0, max_fields=5)
+        decision = form.get("decision")
         try:
-            moved = await workflow.answer_offer(deps, token, accept=form.get("decision") == "accept")
+            if decision not in ("accept", "decline"):
+                raise ValidationError("Choose to accept or to decline the offer.", field="decision")
+            moved = await workflow.answer_offer(deps, token, accept=decision == "accept")
             application = await workflow.offer_for_token(deps, token)
             position = await deps.uow.repo.get_position(application.position_id)
         except DomainError as exc:
@@ -55,6 +58,9 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         token = request.path_params["token"]
         try:
             view = await background.consent_page(deps, token, withdrawing=True)
+            if view.consent.status.value == "requested":
+                # Unanswered: the short answer window applies, not the withdrawal window.
+                view = await background.consent_page(deps, token)
         except DomainError as exc:
             return error(request, exc)
         return consent_page(request, view)

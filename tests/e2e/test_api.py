@@ -535,23 +535,9 @@ def test_concurrent_duplicates_store_one_application_and_no_orphan(
     assert len(after["objects"]) == after["rows"]["records"] == 1
 
 
-def test_a_new_person_applying_to_several_positions_at_once_gets_every_application(
-    live: Any, request: pytest.FixtureRequest
-) -> None:
-    if live.database_url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason=(
-                    "BUG (PostgreSQL only): ats/services/applications.py submit_application reads "
-                    "the person by email inside its transaction and inserts it when absent; under "
-                    "READ COMMITTED two first applications of one new person race, the loser hits "
-                    "the persons.email unique index, storage/repository.py maps that to Duplicate, "
-                    "and the candidate is told 409 duplicate_application for a different position"
-                ),
-            )
-        )
+def test_a_new_person_applying_to_several_positions_at_once_gets_every_application(live: Any) -> None:
+    """Two first applications of one new person race to create the person row (on PostgreSQL,
+    READ COMMITTED): the loser must retry, not be told its application is a duplicate."""
     # The race needs both transactions between their read and their insert: a few rounds make
     # it near certain on PostgreSQL, while SQLite's IMMEDIATE transactions serialise them.
     for round_ in range(8):

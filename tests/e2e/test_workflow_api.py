@@ -107,11 +107,36 @@ def accept_offer(client: httpx.Client, offer_link: str) -> httpx.Response:
     return client.post(offer_link, data={"csrftoken": csrf_field(page.text), "decision": "accept"})
 
 
-def offer_accepted(live: Any, client: httpx.Client, staff: Staff, jurisdiction: str, **fields: str) -> str:
-    """A fresh application to a new position in `jurisdiction`, walked to offer_accepted."""
-    position_id = add_position(live, title=f"Engineer ({jurisdiction})", jurisdiction=jurisdiction)
+def offer_accepted(
+    live: Any,
+    client: httpx.Client,
+    staff: Staff,
+    jurisdiction: str,
+    *,
+    position_id: uuid.UUID | None = None,
+    with_reference: bool = False,
+    **fields: str,
+) -> str:
+    """A fresh application (to a new position in `jurisdiction` unless one is given), walked to
+    offer_accepted; `with_reference` adds a referee and their report on the way."""
+    if position_id is None:
+        position_id = add_position(live, title=f"Engineer ({jurisdiction})", jurisdiction=jurisdiction)
     application_id = submit(client, position_id, **fields)
-    offered = walk(client, staff, application_id, *BEFORE_OFFER, "offer_extended")
+    walk(client, staff, application_id, *BEFORE_OFFER)
+    if with_reference:
+        added = client.post(
+            f"{API}/applications/{application_id}/referees",
+            json={"full_name": "Charles Babbage", "email": "cb@example.com", "relationship": "mentor"},
+            headers=bearer(staff),
+        )
+        assert added.status_code == 201, added.text
+        reported = client.post(
+            f"{API}/applications/{application_id}/referees/{added.json()['referees'][0]['id']}/report",
+            json={"answers": {"Strengths?": "Analysis"}},
+            headers=bearer(staff),
+        )
+        assert reported.status_code == 201, reported.text
+    offered = walk(client, staff, application_id, "offer_extended")
     answered = accept_offer(client, offered["offer_link"])
     assert answered.status_code == 200, answered.text
     assert application(client, staff, application_id)["status"] == "offer_accepted"
@@ -432,6 +457,8 @@ def test_authorising_needs_a_typed_name_then_stores_a_consent_record(
     assert field, unsigned.text
     assert "invalid" in field.group(0)
     assert 'class="field-error" id="typed_name-error">Type your full name' in field.group(0)
+    if jurisdiction == "US":  # the re-shown form is still the stand-alone disclosure
+        assert "<header" not in unsigned.text and "Privacy notice" not in unsigned.text
     assert background_state(live) == before
     assert overview(client, recruiter, application_id)["consent_requests"][0]["status"] == "requested"
 
@@ -853,8 +880,21 @@ def test_a_privacy_officer_cannot_move_applications_or_run_checks(
 def test_conclusion_and_legal_hold_via_the_api_then_expiry_leaves_a_tombstone(
     live: Any, client: httpx.Client, position: uuid.UUID, recruiter: Staff, privacy_officer: Staff
 ) -> None:
-    application_id = submit(client, position)
-    walk(client, recruiter, application_id, "screening")
+    # An application carrying every kind of workflow data: CV, referee and their report, a given
+    # consent (record and row), a check with its report; and one on another position to keep.
+    application_id = offer_accepted(live, client, recruiter, "GB", position_id=position, with_reference=True)
+    consent_id, _ = given_consent(client, recruiter, application_id, ["criminal"])
+    check = start_check(client, recruiter, application_id, consent_id, "criminal").json()
+    recorded = record_result(
+        client,
+        recruiter,
+        check["id"],
+        [("result", "clear"), ("document", ("dbs.pdf", pdf(), "application/pdf"))],
+    )
+    assert recorded.status_code == 200, recorded.text
+    kept = submit(client, add_position(live, title="Still open", jurisdiction="GB"), email="kept@example.com")
+    kinds = sorted(r["record_type"] for r in application(client, recruiter, application_id)["records"])
+    assert kinds == ["background-check-consent", "background-check-report", "cv", "reference-report"]
 
     concluded = client.post(
         f"{API}/positions/{position}/conclusion", json={"outcome": "filled"}, headers=bearer(recruiter)
@@ -930,12 +970,141 @@ def test_conclusion_and_legal_hold_via_the_api_then_expiry_leaves_a_tombstone(
     assert stone["position_id"] == str(position)
     assert datetime.fromisoformat(stone["retention_until"]) == until
     assert stone["reason"] == "retention-expired"
-    assert stone["records_erased"] >= 1
+    assert stone["records_erased"] == 4
     assert "Ada" not in gone.text and "ada@example.com" not in gone.text and "Claim" not in gone.text
     assert not [k for k, _ in background_state(live)["objects"] if application_id in k]
+    for table in (
+        "applications",
+        "records",
+        "data_keys",
+        "referees",
+        "consent_requests",
+        "background_checks",
+    ):
+        column = "id" if table == "applications" else "application_id"
+        rows = sql_all(
+            live.database_url, f"SELECT COUNT(*) FROM {table} WHERE {column} = $1", uuid.UUID(application_id)
+        )
+        assert rows[0][0] == 0, table
+    assert application(client, recruiter, kept)["status"] == "submitted"
+    assert [k for k, _ in background_state(live)["objects"] if kept in k]
     hold_again = client.put(
         f"{API}/applications/{application_id}/legal-hold",
         json={"reason": "Too late"},
         headers=bearer(privacy_officer),
     )
     assert hold_again.status_code == 409 and assert_error_shape(hold_again)["code"] == "erased"
+
+
+# ---------------------------------------------------------------- races and edge cases
+
+
+@pytest.mark.parametrize(
+    "decision", [None, "", "maybe", "Accept"], ids=["missing", "empty", "unknown", "case"]
+)
+def test_an_offer_answer_without_a_clear_decision_changes_nothing(
+    live: Any, client: httpx.Client, position: uuid.UUID, recruiter: Staff, decision: str | None
+) -> None:
+    application_id = submit(client, position)
+    offer_link = walk(client, recruiter, application_id, *BEFORE_OFFER, "offer_extended")["offer_link"]
+    page = client.get(offer_link)
+    form = {"csrftoken": csrf_field(page.text)}
+    if decision is not None:
+        form["decision"] = decision
+
+    answered = client.post(offer_link, data=form)
+
+    assert 400 <= answered.status_code < 500, (answered.status_code, answered.text[:300])
+    assert application(client, recruiter, application_id)["status"] == "offer_extended"
+
+
+def test_a_withdrawal_during_a_result_upload_halts_the_check_and_keeps_no_report(
+    live: Any, client: httpx.Client, recruiter: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    application_id = offer_accepted(live, client, recruiter, "GB")
+    consent_id, link = given_consent(client, recruiter, application_id, ["criminal"])
+    check = start_check(client, recruiter, application_id, consent_id, "criminal").json()
+    before = background_state(live)
+    vault = live.container.deps.vault
+    store = vault.store
+    withdrawals: list[httpx.Response] = []
+
+    def withdraw_then_store(*args: Any) -> str:
+        # The candidate withdraws while the recruiter's upload is being encrypted and stored.
+        if not withdrawals:
+            with live.client() as candidate:
+                page = candidate.get(link)
+                withdrawals.append(
+                    candidate.post(link, data={"csrftoken": csrf_field(page.text), "action": "withdraw"})
+                )
+        return store(*args)
+
+    monkeypatch.setattr(vault, "store", withdraw_then_store)
+    late = record_result(
+        client,
+        recruiter,
+        check["id"],
+        [("result", "consider"), ("document", ("dbs.pdf", pdf("conviction"), "application/pdf"))],
+    )
+    monkeypatch.undo()
+
+    assert [w.status_code for w in withdrawals] == [200]
+    state_now = overview(client, recruiter, application_id)
+    assert state_now["consent_requests"][0]["status"] == "withdrawn"
+    assert [c["status"] for c in state_now["checks"]] == ["halted"], (late.status_code, late.text)
+    assert late.status_code == 409, late.text
+    assert records_of(client, recruiter, application_id, "background-check-report") == []
+    assert background_state(live) == before
+
+
+def test_two_checks_started_at_once_both_start(live: Any, client: httpx.Client, recruiter: Staff) -> None:
+    """The first check moves the application to background_check in the same transaction that
+    saves it, so two starts racing from offer_accepted both succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    application_id = offer_accepted(live, client, recruiter, "GB")
+    consent_id, _ = given_consent(client, recruiter, application_id, ["criminal", "identity"])
+
+    def start(check_type: str) -> httpx.Response:
+        with httpx.Client(base_url=live.url, timeout=30) as other:
+            return other.post(
+                f"{API}/applications/{application_id}/background-check/checks",
+                json={"consent_request_id": consent_id, "check_type": check_type},
+                headers=bearer(recruiter),
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(start, ["criminal", "identity"]))
+    assert [r.status_code for r in results] == [201, 201], [r.text for r in results]
+    assert application(client, recruiter, application_id)["status"] == "background_check"
+    checks = overview(client, recruiter, application_id)["checks"]
+    assert sorted(c["check_type"] for c in checks) == ["criminal", "identity"]
+    moves = sql_count_moves(live, application_id)
+    assert moves == 1  # one audited move offer_accepted -> background_check
+
+
+def sql_count_moves(live: Any, application_id: str) -> int:
+    from tests.helpers import sql_rows
+
+    rows = sql_rows(
+        live.database_url,
+        "SELECT details FROM audit_events WHERE action = 'application.transitioned' AND application_id = $1",
+        uuid.UUID(application_id),
+    )
+    return sum('"to": "background_check"' in str(r[0]).replace("'", '"') or '"to":"background_check"' in str(r[0]) for r in rows)
+
+
+@pytest.mark.parametrize("jurisdiction", ["US", "GB"])
+def test_a_consent_request_past_its_answer_window_does_not_offer_the_form(
+    live: Any, client: httpx.Client, recruiter: Staff, jurisdiction: str
+) -> None:
+    application_id = offer_accepted(live, client, recruiter, jurisdiction)
+    consent = request_consent(client, recruiter, application_id, ["criminal"]).json()
+    stale = old_link(live, ANSWER_WINDOW + timedelta(days=1), "consent", application_id, consent["id"])
+
+    page = client.get(f"/consent/{stale}")
+
+    # Authorising through this link is refused as expired (test_expired_links_...), so the page
+    # must not invite the candidate to sign: it should say the link expired.
+    assert 'value="authorise"' not in page.text, page.status_code
+    assert 400 <= page.status_code < 500 and "expired" in page.text
