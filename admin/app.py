@@ -70,11 +70,11 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
             actor = await accounts.authenticate(deps, email=email, password=password)
         except Unauthorized as exc:
             return page(request, "admin_login.html", 401, error=exc.message, email=email)
-        sign_in(request, actor)
+        await sign_in(deps, request, actor)
         return RedirectResponse("/admin", status_code=303)
 
     async def logout(request: Request) -> Response:
-        sign_out(request)
+        await sign_out(deps, request)
         return RedirectResponse("/admin/login", status_code=303)
 
     async def home(request: Request, actor: Actor) -> Response:

@@ -13,13 +13,18 @@ from ats.services import accounts
 from ats.services.deps import Deps
 
 
-def sign_in(request: Request, actor: Actor) -> None:
+async def sign_in(deps: Deps, request: Request, actor: Actor) -> None:
     request.session.clear()  # a fresh session at sign-in (no fixation)
+    assert actor.user_id is not None
     request.session["uid"] = str(actor.user_id)
+    request.session["v"] = await accounts.session_version(deps, actor.user_id)
     request.session["at"] = datetime.now(UTC).isoformat()
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(deps: Deps, request: Request) -> None:
+    actor = await current_actor(deps, request)
+    if actor is not None:
+        await accounts.sign_out(deps, actor)
     request.session.clear()
 
 
@@ -28,6 +33,6 @@ async def current_actor(deps: Deps, request: Request) -> Actor | None:
     if not uid:
         return None
     try:
-        return await accounts.actor_for_user(deps, UUID(uid))
+        return await accounts.actor_for_session(deps, UUID(uid), request.session.get("v"))
     except ValueError:
         return None

@@ -251,6 +251,9 @@ class MemoryRepository(MemoryRetention, MemoryWorkflow):
         found = [u for u in self.state["users"].values() if u.email == email]
         return copy.copy(found[0]) if found else None
 
+    async def bump_session_version(self, user_id: UUID) -> None:
+        self.state["users"][user_id].session_version += 1
+
     async def add_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
         self.state["tokens"][token_hash] = user_id
 

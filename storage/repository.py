@@ -198,6 +198,9 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries):
         row = await _first(t.User.select().where(t.User.email == email))
         return user_from(row) if row else None
 
+    async def bump_session_version(self, user_id: UUID) -> None:
+        await t.User.update({t.User.session_version: t.User.session_version + 1}).where(t.User.id == user_id).run()
+
     async def add_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
         await t.ApiToken.insert(
             t.ApiToken(token_hash=token_hash, user_id=user_id, created_at=created_at)

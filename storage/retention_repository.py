@@ -159,8 +159,13 @@ class RetentionQueries:
         await t.ConsentRequest.delete().where(t.ConsentRequest.application_id.is_in(erased_ids)).run()
         await t.BackgroundCheck.delete().where(t.BackgroundCheck.application_id.is_in(erased_ids)).run()
         people = list({c.person_id for c in claims if c.application_id in erased})
+        # Only this batch's people, and only their remaining applications: the subquery uses
+        # the person_id index, so the cost follows the batch, not the table.
         await t.Person.delete().where(
-            t.Person.id.is_in(people) & t.Person.id.not_in(t.Application.select(t.Application.person_id))
+            t.Person.id.is_in(people)
+            & t.Person.id.not_in(
+                t.Application.select(t.Application.person_id).where(t.Application.person_id.is_in(people))
+            )
         ).run()
         await t.Tombstone.insert(
             *[t.Tombstone(**vars(s)) for s in tombstones if s.application_id in erased]

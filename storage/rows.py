@@ -88,6 +88,7 @@ def user_from(row: dict[str, Any]) -> User:
         password_hash=row["password_hash"],
         created_at=row["created_at"],
         active=bool(row["active"]),
+        session_version=row.get("session_version") or 0,
     )
 
 

@@ -111,6 +111,9 @@ class User(Table, tablename="users"):
     password_hash = Varchar(length=255)
     created_at = Timestamptz()
     active = Boolean(default=True)
+    # Bumped at sign-out: every session cookie issued before it stops working (server-side
+    # revocation of Starlette's client-side signed session).
+    session_version = Integer(default=0)
 
 
 class ApiToken(Table, tablename="api_tokens"):

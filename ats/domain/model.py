@@ -155,6 +155,7 @@ class User:
     password_hash: str
     created_at: datetime
     active: bool = True
+    session_version: int = 0
 
 
 @dataclass

@@ -97,6 +97,23 @@ async def actor_for_token(deps: Deps, token: str) -> Actor:
     return staff(user.id, user.role)
 
 
-async def actor_for_user(deps: Deps, user_id: UUID) -> Actor | None:
+async def session_version(deps: Deps, user_id: UUID) -> int:
     user = await deps.uow.repo.get_user(user_id)
-    return staff(user.id, user.role) if user and user.active else None
+    return user.session_version if user else -1
+
+
+async def actor_for_session(deps: Deps, user_id: UUID, version: object) -> Actor | None:
+    """The signed-in user, unless they signed out (or were deactivated) since the cookie."""
+    user = await deps.uow.repo.get_user(user_id)
+    if user is None or not user.active or version != user.session_version:
+        return None
+    return staff(user.id, user.role)
+
+
+async def sign_out(deps: Deps, actor: Actor) -> None:
+    """End every session of this user: their cookies are signed client-side, so the server
+    keeps a version that each cookie must match."""
+    assert actor.user_id is not None
+    async with deps.uow.transaction() as tx:
+        await tx.bump_session_version(actor.user_id)
+        await tx.append_audit([deps.event(actor, "user.logout")])

@@ -20,16 +20,12 @@ from starlette.types import ASGIApp, Scope
 
 from ats.bootstrap import Container
 from ats.web import api, candidate, candidate_links
+from ats.web.csrf import MultipartOnlyWhereExpected, skip_middleware_check
 from ats.web.security import BodyLimit, SecurityHeaders
 
 HERE = Path(__file__).parent
 ADMIN_TEMPLATES = HERE.parent.parent / "admin" / "templates"
 SESSION_HOURS = 8
-
-
-def _skip_csrf(scope: Scope) -> bool:
-    # The API authenticates with bearer tokens, never cookies, so CSRF does not apply to it.
-    return scope["path"].startswith("/api/")
 
 
 async def _csrf_failed(scope: Scope, send, message_id) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +103,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     protected = asgi_csrf(
         app,
         signing_secret=settings.ats_secret_key.get_secret_value(),
-        skip_if_scope=_skip_csrf,
+        skip_if_scope=skip_middleware_check,
         always_protect={"/admin/login"},
         cookie_secure=settings.production,
         cookie_samesite="Lax",
@@ -115,7 +111,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     )
     # The body cap sits outside CSRF, which buffers a form's body while it looks for the token.
     limited = BodyLimit(
-        protected,
+        MultipartOnlyWhereExpected(protected),
         # Two files at the upload limit, plus room for the text fields and boundaries.
         max_bytes=2 * settings.max_upload_bytes + 256 * 1024,
         max_upload_mb=settings.ats_max_upload_mb,

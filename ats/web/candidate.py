@@ -15,6 +15,7 @@ from ats.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from ats.domain.references import ALPHABET, PRIVACY_NOTICE_VERSION
 from ats.services import applications, positions
 from ats.services.deps import Deps
+from ats.web.csrf import form_token_ok
 from ats.web.errors import status_for
 from ats.web.forms import parse_multipart, referees_from, text_fields, upload_from
 
@@ -89,6 +90,15 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         form = None
         try:
             form = await parse_multipart(request)
+            if not form_token_ok(request, form):
+                return page(
+                    request,
+                    "error.html",
+                    403,
+                    title="Form expired",
+                    message="This form has expired or was sent from another site. "
+                    "Go back, reload the page and send it again.",
+                )
             values = text_fields(form, FIELDS)
             # Show every field's problem at once, next to the field (GOV.UK pattern).
             errors = collect_errors(**{k: values[k] for k in FIELDS if k != "talent_pool_consent"})

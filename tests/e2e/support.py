@@ -25,28 +25,11 @@ from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 
 from ats.services.accounts import _hasher
 from tests.helpers import pdf
 
 # Found by these tests (and tests/browser); strict, so an XPASS fails once it is fixed.
-MULTIPART_CSRF_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: asgi-csrf 0.11 (ats/web/app.py wraps the app in asgi_csrf) builds python-multipart's "
-        "FormParser with FileClass=, an argument the installed python-multipart 0.0.34 no longer "
-        "takes: every multipart POST that carries a cookie (the application form from a browser) "
-        "dies with TypeError outside Starlette, and uvicorn answers a bare 500"
-    ),
-)
-BODY_LIMIT_BUG_REASON = (
-    "BUG: ats/web/security.py BodyLimit raises BodyTooLarge from inside the Starlette app "
-    "(counting_receive); Starlette's ServerErrorMiddleware catches it first and answers 500, so a "
-    "chunked body over the cap gets 500 instead of 413"
-)
-
 _PLACEHOLDER = re.compile(r"\$\d+")
 REFERENCE = re.compile(r"^APP-[A-Z0-9]{10}$")
 ERROR_KEYS = {"code", "message", "field"}
@@ -267,7 +250,7 @@ def form_apply(
 
     `cookies=False` posts the same body without any cookie, which asgi-csrf lets through
     unchecked (no ambient credentials, no CSRF): it reaches the form handler even while the
-    multipart CSRF check is broken (MULTIPART_CSRF_BUG)."""
+    multipart CSRF check was once broken (asgi-csrf vs python-multipart)."""
     form = client.get(f"/positions/{position_id}")
     assert form.status_code == 200, form.text[:500]
     token = csrf_field(form.text) if token is None else token

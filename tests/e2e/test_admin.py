@@ -303,15 +303,6 @@ def test_logout_needs_the_csrf_token(signed_in: httpx.Client) -> None:
     assert signed_in.get("/admin/").status_code == 200  # still signed in
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: admin/auth.py sign_out only clears Starlette's client-side signed session cookie; "
-        "nothing on the server revokes it, so a copy of the cookie taken before sign-out keeps "
-        "working until it expires (8 h)"
-    ),
-)
 def test_a_session_cookie_copied_before_logout_is_dead_after_it(
     live: Any, signed_in: httpx.Client, position: uuid.UUID
 ) -> None:

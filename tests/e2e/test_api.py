@@ -17,7 +17,6 @@ import pytest
 from markupsafe import escape
 
 from tests.e2e.support import (
-    BODY_LIMIT_BUG_REASON,
     REFERENCE,
     Staff,
     add_position,
@@ -323,7 +322,6 @@ def test_body_far_over_the_cap_is_refused_by_content_length(
     assert snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BODY_LIMIT_BUG_REASON)
 def test_streamed_body_over_the_cap_is_refused(
     client: httpx.Client, position: uuid.UUID, snapshot: Any
 ) -> None:

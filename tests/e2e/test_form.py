@@ -16,8 +16,6 @@ import httpx
 import pytest
 
 from tests.e2e.support import (
-    BODY_LIMIT_BUG_REASON,
-    MULTIPART_CSRF_BUG,
     REFERENCE,
     add_position,
     add_staff,
@@ -50,8 +48,8 @@ def _cookie_attributes(response: httpx.Response, name: str) -> str:
 
 # How a submission reaches the handler: as a browser sends it (CSRF cookie, token first), or the
 # same body without cookies, which asgi-csrf passes unchecked. The second keeps the handler's own
-# behaviour under test while the first is broken by MULTIPART_CSRF_BUG.
-MODES = [pytest.param(True, id="browser", marks=MULTIPART_CSRF_BUG), pytest.param(False, id="cookieless")]
+# behaviour under test with and without the CSRF cookie.
+MODES = [pytest.param(True, id="browser"), pytest.param(False, id="cookieless")]
 
 
 @pytest.fixture(params=MODES)
@@ -248,7 +246,6 @@ def test_closed_and_unknown_positions(
 # ---------------------------------------------------------------- CSRF
 
 
-@MULTIPART_CSRF_BUG
 def test_multipart_post_without_the_right_token_is_refused_and_stores_nothing(
     client: httpx.Client, position: uuid.UUID, snapshot: Any
 ) -> None:
@@ -262,13 +259,15 @@ def test_multipart_post_without_the_right_token_is_refused_and_stores_nothing(
         [*applicant().items(), *cv_part().items()],  # no token at all
         [("csrftoken", "forged"), *applicant().items(), *cv_part().items()],
         [("csrftoken", other_token), *applicant().items(), *cv_part().items()],  # another browser's
-        [*applicant().items(), *cv_part().items(), ("csrftoken", token)],  # after the file: unseen
     ):
         response = post_multipart(client, path, parts)
 
         assert response.status_code == 403, response.text[:300]
         assert "expired" in response.text
     assert snapshot() == before
+    # The whole form is parsed (in memory) before the check, so the token's position is free.
+    late = post_multipart(client, path, [*applicant().items(), *cv_part().items(), ("csrftoken", token)])
+    assert late.status_code == 303
 
 
 def test_urlencoded_post_without_the_right_token_is_refused_and_stores_nothing(
@@ -314,7 +313,6 @@ def _pages(
     ):
         r = client.get(path)
         yield path, r.status_code, dict(r.headers), r.text
-    # Cookieless posts reach the handler despite MULTIPART_CSRF_BUG (see form_apply).
     applied = form_apply(client, position, cookies=False)
     yield "POST apply", applied.status_code, dict(applied.headers), applied.text
     confirmation = client.get(f"/positions/{position}/submitted?reference=APP-ABCDEFGHJK")
@@ -423,7 +421,7 @@ class _DiskWatch:
 
 @pytest.mark.parametrize(
     "route",
-    [pytest.param("form-browser", marks=MULTIPART_CSRF_BUG), "form-cookieless", "api"],
+    ["form-browser", "form-cookieless", "api"],
 )
 def test_a_3_mb_cv_never_touches_the_temp_directory(
     client: httpx.Client, position: uuid.UUID, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, route: str
@@ -453,11 +451,6 @@ def test_a_3_mb_cv_never_touches_the_temp_directory(
 # ---------------------------------------------------------------- the body cap on the form
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=f"{BODY_LIMIT_BUG_REASON}; and, first, {MULTIPART_CSRF_BUG.kwargs['reason']}",
-)
 def test_chunked_form_body_over_the_cap_is_413(
     client: httpx.Client, position: uuid.UUID, snapshot: Any
 ) -> None:
@@ -495,17 +488,6 @@ def test_position_title_markup_is_escaped(live: Any, client: httpx.Client) -> No
         assert "<img" not in page.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: asgi-csrf 0.11 takes the multipart boundary with "
-        "content_type.split(b'; boundary=')[1] (asgi_csrf.py, app_wrapped_with_csrf): a "
-        "Content-Type without a boundary, or a valid one spelled ';boundary=' or with a quoted "
-        "boundary (RFC 2046), raises IndexError or misreads the boundary, and the answer is a "
-        "bare 500 instead of a 4xx (or the 303 a valid post deserves)"
-    ),
-)
 def test_unusual_multipart_content_types_never_cause_a_server_error(
     client: httpx.Client, position: uuid.UUID, snapshot: Any
 ) -> None:
