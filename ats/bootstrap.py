@@ -17,6 +17,7 @@ from ats.services.links import LinkSigner
 from ats.settings import Settings, load_settings
 from storage import engine as db
 from storage.emulator import Emulator, clients, provision, start_emulator
+from storage.keyring import HierarchicalKeyProvider
 from storage.kms import KmsKeyProvider
 from storage.repository import PiccoloUnitOfWork
 from storage.s3 import S3BlobStore
@@ -67,7 +68,7 @@ def build(
     s3 = kms = None
     if keys is None or blobs is None:
         s3, kms = clients(settings.ats_s3_endpoint_url, settings.aws_region, emulated=settings.embedded)
-        keys = keys or KmsKeyProvider(kms, settings.ats_kms_key_id)
+        keys = keys or HierarchicalKeyProvider(KmsKeyProvider(kms, settings.ats_kms_key_id))
         blobs = blobs or S3BlobStore(s3, settings.ats_s3_bucket, settings.ats_kms_key_id)
     deps = Deps(
         uow=uow,

@@ -49,7 +49,13 @@ class PooledSQLiteEngine(SQLiteEngine):
             return self._idle.pop()
         except IndexError:
             pass
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # Idle pooled connections must not keep a finished process alive: their worker
+        # threads are daemons (aiosqlite's are not by default). Committed data is safe on disk.
+        thread = getattr(pending, "_thread", None)
+        if thread is not None:
+            thread.daemon = True
+        connection = await pending
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
         # WAL with synchronous=NORMAL: a killed process loses no committed transaction; only an
