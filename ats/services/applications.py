@@ -111,20 +111,25 @@ async def submit_application(
     cover_letter: Upload | None = None,
     referees: Sequence[Mapping[str, object]] = (),
 ) -> Submitted:
-    position = await open_position(deps, position_id)
-    details, documents = validate_submission(deps, fields, cv, cover_letter)
-    if len(referees) > MAX_FORM_REFEREES:
-        raise ValidationError(f"Name at most {MAX_FORM_REFEREES} referees here.", field="referees")
-    parsed_referees = [
-        parse_referee(r, uuid4(), deps.clock.now(), i) for i, r in enumerate(referees)
-    ]  # checked now, bound to the application id below
     repo = deps.uow.repo
+    try:
+        details, documents = validate_submission(deps, fields, cv, cover_letter)
+        if len(referees) > MAX_FORM_REFEREES:
+            raise ValidationError(f"Name at most {MAX_FORM_REFEREES} referees here.", field="referees")
+        parsed_referees = [
+            parse_referee(r, uuid4(), deps.clock.now(), i) for i, r in enumerate(referees)
+        ]  # checked now, bound to the application id below
+    except ValidationError:
+        await open_position(deps, position_id)  # an unknown or closed position is said first
+        raise
     application_id = uuid4()
-    # The KMS round trip overlaps the duplicate check; a key generated for a refused request
-    # is never stored anywhere, so it leaves nothing behind.
+    # Key generation (a KMS call when a branch key is due) overlaps the reads; a key made for
+    # a refused request is never stored anywhere, so it leaves nothing behind.
     key_task = asyncio.ensure_future(deps.blocking(deps.vault.new_data_key, application_id))
     try:
-        person = await repo.get_person_by_email(details.email)
+        position, person = await asyncio.gather(
+            open_position(deps, position_id), repo.get_person_by_email(details.email)
+        )
         if person and await repo.find_application(person.id, position.id):
             raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
         data_key = await key_task
@@ -186,7 +191,9 @@ async def submit_application(
             talent_pool_consent=details.talent_pool_consent,
         )
         try:
-            await _save_submission(deps, application, details, data_key, contents, parsed_referees, now)
+            await _save_submission(
+                deps, application, details, data_key, contents, parsed_referees, now, existing=person
+            )
         except Duplicate:
             # Two first applications from one new address at once (PostgreSQL): the other
             # transaction created the person row. Once more, now finding it; a true duplicate
@@ -194,7 +201,9 @@ async def submit_application(
             again = await repo.get_person_by_email(details.email)
             if again is None or await repo.find_application(again.id, position.id):
                 raise
-            await _save_submission(deps, application, details, data_key, contents, parsed_referees, now)
+            await _save_submission(
+                deps, application, details, data_key, contents, parsed_referees, now, existing=again
+            )
     except BaseException as exc:
         if written:
             await deps.blocking(deps.vault.discard, written)
@@ -212,9 +221,13 @@ async def _save_submission(
     contents: list[tuple[Record, bytes]],
     referees: list[Referee],
     now: datetime,
+    *,
+    existing: Person | None,
 ) -> None:
+    """One transaction. `existing` is the person found before it; if another request creates
+    the same person meanwhile, the unique email refuses the insert (Duplicate) and the caller
+    retries with the person it then finds."""
     async with deps.uow.transaction() as tx:
-        existing = await tx.get_person_by_email(details.email)
         if existing is None:
             await tx.add_person(
                 Person(
