@@ -5,6 +5,7 @@ logged by id and type only and retried at its next slot."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -48,7 +49,5 @@ async def run_schedule(deps: Deps, schedule: list[Schedule], *, stop: asyncio.Ev
                 except Exception as exc:
                     log.error("job %s failed: %s", item.job, type(exc).__name__)
         wait = max(0.0, min(due.values()) - loop.time())
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=min(wait, 60))
-        except TimeoutError:
-            pass

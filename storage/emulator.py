@@ -47,7 +47,7 @@ class Emulator:
 
 def start_emulator(timeout: float = 30.0) -> Emulator:
     port = free_port()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -59,7 +59,7 @@ def start_emulator(timeout: float = 30.0) -> Emulator:
         if process.poll() is not None:
             raise RuntimeError("the S3/KMS emulator exited at start")
         try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()  # noqa: S310 - http://127.0.0.1 only
             return Emulator(process=process, endpoint_url=url)
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.1)

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+import anyio
+
 from ats.domain.actors import Actor, require_role
 from ats.domain.conclusion import CONCLUDED_REASON, Conclusion, conclude
 from ats.domain.errors import Conflict, NotFound, ValidationError
-from ats.domain.model import Role
+from ats.domain.model import Record, Role
 from ats.domain.records import tags_for
 from ats.domain.retention import expires_on_tag
 from ats.services.deps import Deps
@@ -97,32 +99,18 @@ class RetagReport:
 
 async def retag(deps: Deps, *, batch: int = 500, workers: int = 8) -> RetagReport:
     """Set the `expires-on` tag of objects whose application has a retention date. Idempotent:
-    S3 first, then the row, so a rerun redoes only what did not reach the database."""
-    import anyio
-
+    S3 first, then the row, so a rerun redoes only what did not reach the database. Each put is
+    retried by boto3's standard retry mode; a record that still fails is reported and skipped."""
     report = RetagReport()
+    limiter = anyio.CapacityLimiter(workers)
     while True:
-        pending = await deps.uow.repo.pending_retag(batch)
-        pending = [(r, u) for r, u in pending if f"{r.id}" not in report.errors]
+        pending = [(r, u) for r, u in await deps.uow.repo.pending_retag(batch) if str(r.id) not in report.errors]
         if not pending:
             return report
         done: list[tuple[UUID, str]] = []
-        limiter = anyio.CapacityLimiter(workers)
-
-        async def one(record, until) -> None:  # type: ignore[no-untyped-def]
-            record.expires_on = expires_on_tag(until)
-            async with limiter:
-                try:
-                    await deps.blocking(deps.vault.retag, record, tags_for(record))
-                    done.append((record.id, record.expires_on))
-                except Exception as exc:  # reported per record; others go on
-                    report.failed += 1
-                    report.errors.append(f"{record.id}")
-                    del exc
-
         async with anyio.create_task_group() as group:
             for record, until in pending:
-                group.start_soon(one, record, until)
+                group.start_soon(_retag_one, deps, limiter, record, until, done, report)
         by_value: dict[str, list[UUID]] = {}
         for record_id, value in done:
             by_value.setdefault(value, []).append(record_id)
@@ -132,3 +120,22 @@ async def retag(deps: Deps, *, batch: int = 500, workers: int = 8) -> RetagRepor
         report.retagged += len(done)
         if not done:
             return report
+
+
+async def _retag_one(
+    deps: Deps,
+    limiter: anyio.CapacityLimiter,
+    record: Record,
+    until: datetime,
+    done: list[tuple[UUID, str]],
+    report: RetagReport,
+) -> None:
+    record.expires_on = expires_on_tag(until)
+    async with limiter:
+        try:
+            await deps.blocking(deps.vault.retag, record, tags_for(record))
+        except Exception:  # reported by id; the others go on
+            report.failed += 1
+            report.errors.append(str(record.id))
+            return
+    done.append((record.id, record.expires_on))

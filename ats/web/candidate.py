@@ -67,7 +67,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
             csrftoken=request.scope["csrftoken"](),
             errors=context.get("errors", {}),
             values=context.get("values", {}),
-            referees=(list(context.get("referees") or []) + [{}, {}])[:2],  # type: ignore[call-overload]
+            referees=[*(context.get("referees") or []), {}, {}][:2],  # type: ignore[misc]
         )
 
     async def index(request: Request) -> Response:

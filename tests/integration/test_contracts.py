@@ -1,7 +1,7 @@
 """Contract tests: one suite per port, run against the in-memory fake and the real adapter.
 
 BlobStore: MemoryBlobStore vs S3BlobStore on the emulator. KeyProvider: MemoryKeyProvider vs
-KmsKeyProvider on the emulator. Repository / UnitOfWork: MemoryUnitOfWork vs PiccoloUnitOfWork
+KmsKeyProvider and the HierarchicalKeyProvider keyring on the emulator. Repository / UnitOfWork: MemoryUnitOfWork vs PiccoloUnitOfWork
 on SQLite and PostgreSQL. If the fake and the adapter ever disagree, a test here fails.
 """
 
@@ -31,6 +31,7 @@ from ats.domain.model import (
 )
 from ats.domain.records import new_record, tags_for
 from ats.ports import BlobMissing, BlobStore, Duplicate, KeyAccessDenied, KeyProvider, UnitOfWork
+from storage.keyring import HierarchicalKeyProvider
 from storage.kms import KmsKeyProvider
 from storage.memory import MemoryBlobStore, MemoryKeyProvider, MemoryUnitOfWork
 from storage.s3 import S3BlobStore
@@ -177,12 +178,14 @@ def test_blob_get_of_a_missing_version_raises_blob_missing(blobs: BlobStore) -> 
 # --- KeyProvider --------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "kms"])
+@pytest.fixture(params=["memory", "kms", "keyring-kms"])
 def keys(request: pytest.FixtureRequest) -> KeyProvider:
     if request.param == "memory":
         return MemoryKeyProvider()
     env = request.getfixturevalue("s3env")
-    return KmsKeyProvider(env.kms, env.kms_key_id)
+    kms = KmsKeyProvider(env.kms, env.kms_key_id)
+    # The app's own provider: the hierarchical keyring over the emulator's KMS.
+    return HierarchicalKeyProvider(kms) if request.param == "keyring-kms" else kms
 
 
 def _context(application: UUID | None = None) -> dict[str, str]:

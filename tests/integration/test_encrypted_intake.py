@@ -33,7 +33,7 @@ async def _apply(c: Container, email: str = "ada@example.com", talent_pool: bool
 
 
 async def test_object_is_ciphertext_with_kms_sse_and_complete_tags(container: Container) -> None:
-    submitted, records, cv = await _apply(container, talent_pool=True)
+    _, records, _ = await _apply(container, talent_pool=True)
     assert {r.record_type.value for r in records} == {"cv", "talent-pool-consent"}
     s3, bucket = container.s3, container.settings.ats_s3_bucket
     for record in records:
@@ -71,14 +71,14 @@ async def test_object_is_ciphertext_with_kms_sse_and_complete_tags(container: Co
 
 
 async def test_round_trip_decrypts_to_the_original(container: Container) -> None:
-    submitted, records, cv = await _apply(container)
+    _, records, cv = await _apply(container)
     import uuid
 
     from ats.domain.actors import staff
     from ats.domain.model import Role
 
     actor = staff(uuid.uuid4(), Role.RECRUITER)
-    record, content = await applications.read_document(container.deps, actor, records[0].id)
+    _, content = await applications.read_document(container.deps, actor, records[0].id)
     assert content == cv
     events = await container.deps.uow.repo.list_audit()
     assert [e.action for e in events][-1] == "record.downloaded"
