@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -53,6 +53,10 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def favicon(request: Request) -> Response:
+        # Browsers ask for /favicon.ico on their own; answer with the app's icon, not a 404.
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     async def not_found(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": {"code": "not_found", "message": "Not found.", "field": None}}, 404)
@@ -79,6 +83,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/favicon.ico", favicon),
             Mount("/api/v1", routes=api.routes(deps, production=settings.production)),
             Mount("/admin", routes=admin_routes(deps, templates, production=settings.production)),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -47,19 +47,6 @@ FORM_FIELDS = [
     "talent_pool_consent",
 ]
 
-# Found by these tests; the xfail markers come off when it is fixed (strict: an XPASS fails).
-MULTIPART_CSRF_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: asgi-csrf 0.11 (ats/web/app.py wraps the app in asgi_csrf) builds python-multipart's "
-        "FormParser with FileClass=, an argument python-multipart 0.0.26+ removed (0.0.34 is "
-        "installed): every multipart form POST from a browser, i.e. the application form, "
-        "answers 500 with TypeError (simonw/asgi-csrf#38)"
-    ),
-)
-
-
 # --- page helpers ------------------------------------------------------------------------------
 
 
@@ -174,7 +161,6 @@ def test_candidate_finds_a_complete_form_without_javascript(browser: Browser, li
     seen.assert_clean(live.url)
 
 
-@MULTIPART_CSRF_BUG
 def test_candidate_applies_without_javascript(browser: Browser, live: Live) -> None:
     position = create_position(live, "Backend Engineer (Platform)", "GB")
     context, seen = new_context(browser)
@@ -202,7 +188,6 @@ def test_candidate_applies_without_javascript(browser: Browser, live: Live) -> N
     seen.assert_clean(live.url)
 
 
-@MULTIPART_CSRF_BUG
 def test_form_errors_are_shown_next_to_fields_and_keep_what_was_typed(browser: Browser, live: Live) -> None:
     position = create_position(live, "Data Analyst", "FR")
     context, seen = new_context(browser)
@@ -280,7 +265,6 @@ def test_tab_order_reaches_every_field_and_the_button(browser: Browser, live: Li
     seen.assert_clean(live.url)
 
 
-@MULTIPART_CSRF_BUG
 def test_form_can_be_filled_and_sent_by_keyboard(browser: Browser, live: Live) -> None:
     position = create_position(live, "Site Reliability Engineer", "CA")
     context, seen = new_context(browser)
@@ -399,18 +383,8 @@ def test_recruiter_reviews_an_application_without_javascript(browser: Browser, l
 
 # --- every page ---------------------------------------------------------------------------------
 
-MISSING_FAVICON_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "BUG: no page links an icon and the app serves no /favicon.ico (ats/web/templates/base.html, "
-        "admin/templates/admin_base.html), so Chromium's automatic GET /favicon.ico gets 404 and logs "
-        "'Failed to load resource: ... 404' as a console error on every page"
-    ),
-)
 
 
-@MISSING_FAVICON_BUG
 def test_pages_serve_a_favicon(browser: Browser, live: Live) -> None:
     position = create_position(live, "Backend Engineer (Platform)", "GB")
     context, seen = new_context(browser)
