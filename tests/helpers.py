@@ -62,3 +62,21 @@ def state(database_url: str, s3: Any, bucket: str) -> dict[str, Any]:
     counts = row_counts(database_url)
     counts.pop("audit_events")  # reads and failed logins are audited by design
     return {"rows": counts, "objects": bucket_versions(s3, bucket)}
+
+
+def cli_env(settings: Any) -> dict[str, str]:
+    """The environment for running `ats` as a subprocess against the same database and bucket."""
+    import os
+
+    return {
+        **os.environ,
+        "ATS_ENV": "development",
+        "ATS_DATABASE_URL": settings.ats_database_url,
+        "ATS_S3_BUCKET": settings.ats_s3_bucket,
+        "ATS_S3_ENDPOINT_URL": settings.ats_s3_endpoint_url or "",
+        "ATS_KMS_KEY_ID": settings.ats_kms_key_id,
+        "AWS_REGION": settings.aws_region,
+        "ATS_SECRET_KEY": settings.ats_secret_key.get_secret_value(),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }

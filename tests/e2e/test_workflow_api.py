@@ -33,7 +33,7 @@ from tests.e2e.support import (
     post_multipart,
     sql_all,
 )
-from tests.helpers import pdf, state
+from tests.helpers import cli_env, pdf, state
 
 API = "/api/v1"
 BEFORE_OFFER = ("screening", "interview", "reference_check")
@@ -218,28 +218,10 @@ def tamper(link: str, segment: int) -> str:
     return f"{base}/{'.'.join(parts)}"
 
 
-def cli_env(live: Any) -> dict[str, str]:
-    import os
-
-    s = live.container.settings
-    return {
-        **os.environ,
-        "ATS_ENV": "development",
-        "ATS_DATABASE_URL": s.ats_database_url,
-        "ATS_S3_BUCKET": s.ats_s3_bucket,
-        "ATS_S3_ENDPOINT_URL": s.ats_s3_endpoint_url or "",
-        "ATS_KMS_KEY_ID": s.ats_kms_key_id,
-        "AWS_REGION": s.aws_region,
-        "ATS_SECRET_KEY": s.ats_secret_key.get_secret_value(),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-
-
 def expire(live: Any, as_of: datetime) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "ats.cli", "jobs", "expire", "--as-of", as_of.isoformat(), "--json"],
-        env=cli_env(live),
+        env=cli_env(live.container.settings),
         capture_output=True,
         text=True,
         timeout=300,

@@ -4,7 +4,6 @@ with SIGKILL between phases, and several workers at once."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -17,32 +16,16 @@ from ats.bootstrap import Container
 from ats.domain.actors import SYSTEM
 from ats.services import applications, positions, retention
 from ats.services.applications import Upload
-from tests.helpers import bucket_versions, pdf, sql_rows
+from tests.helpers import bucket_versions, cli_env, pdf, sql_rows
 
 AS_OF = "2030-01-01T00:00:00+00:00"
 LEASE = 8  # seconds: long enough for a second run to start while the claims still stand
 
 
-def cli_env(c: Container) -> dict[str, str]:
-    s = c.settings
-    return {
-        **os.environ,
-        "ATS_ENV": "development",
-        "ATS_DATABASE_URL": s.ats_database_url,
-        "ATS_S3_BUCKET": s.ats_s3_bucket,
-        "ATS_S3_ENDPOINT_URL": s.ats_s3_endpoint_url or "",
-        "ATS_KMS_KEY_ID": s.ats_kms_key_id,
-        "AWS_REGION": s.aws_region,
-        "ATS_SECRET_KEY": s.ats_secret_key.get_secret_value(),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-
-
 def expire(c: Container, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ats.cli", "jobs", "expire", "--as-of", AS_OF, "--json", *extra],
-        env=cli_env(c),
+        env=cli_env(c.settings),
         capture_output=True,
         text=True,
         timeout=300,
@@ -130,7 +113,7 @@ async def test_parallel_workers_erase_each_application_exactly_once(container: C
     workers = [
         subprocess.Popen(
             [sys.executable, "-m", "ats.cli", "jobs", "expire", "--as-of", AS_OF, "--json", "--batch-size", "5"],
-            env=cli_env(container),
+            env=cli_env(container.settings),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
