@@ -94,7 +94,10 @@ async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reas
 class RetagReport:
     retagged: int = 0
     failed: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # record ids only
+
+    def as_dict(self) -> dict:
+        return {"retagged": self.retagged, "failed": self.failed, "errors": self.errors[:100]}
 
 
 async def retag(deps: Deps, *, batch: int = 500, workers: int = 8) -> RetagReport:
