@@ -280,7 +280,7 @@ def parser() -> argparse.ArgumentParser:
     expire.add_argument("--as-of", help="ISO time to judge due-ness at (future refused in production)")
     expire.add_argument("--dry-run", action="store_true")
     expire.add_argument("--json", action="store_true")
-    expire.add_argument("--batch-size", type=int, default=2500, help="applications per batch (default 2500)")
+    expire.add_argument("--batch-size", type=int, default=5000, help="applications per batch (default 5000)")
     expire.add_argument(
         "--lease-seconds",
         type=float,

@@ -26,7 +26,7 @@ from ats.domain.model import (
 )
 from ats.ports import Duplicate
 from storage import tables as t
-from storage.retention_repository import RetentionQueries
+from storage.retention_repository import INSERT_CHUNK, RetentionQueries
 from storage.rows import (
     application_from,
     audit_from,
@@ -171,7 +171,9 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries):
             head = {"seq": 0, "hash": audit_chain.GENESIS}
             await t.AuditHead.insert(t.AuditHead(id=1, **head)).run()
         audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
-        await t.AuditEvent.insert(*[t.AuditEvent(**vars(e)) for e in events]).run()
+        rows = [t.AuditEvent(**vars(e)) for e in events]
+        for start in range(0, len(rows), INSERT_CHUNK):
+            await t.AuditEvent.insert(*rows[start : start + INSERT_CHUNK]).run()
         await t.AuditHead.update({t.AuditHead.seq: events[-1].seq, t.AuditHead.hash: events[-1].hash}).where(
             t.AuditHead.id == 1
         ).run()

@@ -19,6 +19,10 @@ from ats.ports import Claimed, JobRunRow, TombstoneRow
 from storage import tables as t
 from storage.rows import record_from
 
+# Rows per multi-row INSERT: 10 columns x 3000 stays under the 32,766 bind parameters that
+# SQLite (3.32+) and asyncpg accept in one statement.
+INSERT_CHUNK = 3000
+
 
 class RetentionQueries:
     engine: Any
@@ -167,9 +171,9 @@ class RetentionQueries:
                 t.Application.select(t.Application.person_id).where(t.Application.person_id.is_in(people))
             )
         ).run()
-        await t.Tombstone.insert(
-            *[t.Tombstone(**vars(s)) for s in tombstones if s.application_id in erased]
-        ).run()
+        rows = [t.Tombstone(**vars(s)) for s in tombstones if s.application_id in erased]
+        for start in range(0, len(rows), INSERT_CHUNK):
+            await t.Tombstone.insert(*rows[start : start + INSERT_CHUNK]).run()
         return erased
 
     async def get_tombstone(self, application_id: UUID) -> TombstoneRow | None:
