@@ -110,19 +110,16 @@ class Watch:
     def favicon_failures(self) -> list[tuple[str, str, str]]:
         return [m for m in self.console if _FAILED_LOAD.match(m[1]) and urlsplit(m[2]).path == "/favicon.ico"]
 
-    def problems(
-        self, allow_status: Collection[int] = (), *, ignore_favicon: bool = False
-    ) -> list[tuple[str, str, str]]:
+    def problems(self, allow_status: Collection[int] = ()) -> list[tuple[str, str, str]]:
         """Console errors and warnings (CSP violations are reported as errors).
 
         Chromium also logs "Failed to load resource: ... status of N" for any 4xx/5xx page;
         a test that expects such a status (422 for a form with errors) passes it here."""
         found = []
-        skipped = self.favicon_failures() if ignore_favicon else []
         for message in self.console:
             kind, text, _ = message
             status = _FAILED_LOAD.match(text)
-            if kind not in {"error", "warning", "assert"} or message in skipped:
+            if kind not in {"error", "warning", "assert"}:
                 continue
             if status and int(status.group(1)) in allow_status:
                 continue
@@ -130,12 +127,11 @@ class Watch:
         return found
 
     def assert_clean(self, app_url: str, *, allow_status: Collection[int] = ()) -> None:
-        """No foreign request, no console error, no CSP violation. The browser's own request
-        for a missing /favicon.ico is left to `test_pages_serve_a_favicon` (a known bug), so
-        it does not hide what else these checks cover."""
+        """No foreign request, no console error (the browser's own /favicon.ico fetch
+        included), no CSP violation."""
         assert self.requests, "no request was recorded: the watcher is not attached"
         assert self.foreign_requests(app_url) == []
-        assert self.problems(allow_status, ignore_favicon=True) == []
+        assert self.problems(allow_status) == []
         assert self.page_errors == []
 
 

@@ -250,9 +250,15 @@ def test_tab_order_reaches_every_field_and_the_button(browser: Browser, live: Li
     page = context.new_page()
     open_form(page, live, position)
 
+    # Every control of the form, in document order (referee rows included), then the button.
+    controls: list[str] = page.locator(
+        "form[action$='/apply'] :is(input:not([type=hidden]), select, textarea, button)"
+    ).evaluate_all("els => els.map(e => e.id || e.tagName.toLowerCase())")
+    assert [c for c in controls if c in FORM_FIELDS] == FORM_FIELDS, controls
+    assert controls[-1] == "button", controls
     page.locator("body").focus()
     order = tab_to(page, "button")
-    assert [i for i in order if i in FORM_FIELDS] == FORM_FIELDS, order
+    assert [i for i in order if i in controls] == controls, order
     assert page.locator(":focus").inner_text() == "Send application"
 
     # Space toggles the acknowledgement; the talent-pool box stays as it was.
