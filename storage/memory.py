@@ -79,8 +79,10 @@ class MemoryKeyProvider:
 
 
 class MemoryBlobStore:
-    def __init__(self, kms_key_id: str = "memory-key") -> None:
+    def __init__(self, kms_key_id: str = "memory-key", clock: Any = None) -> None:
         self.kms_key_id = kms_key_id
+        # Last-modified times follow the test's clock when given, so grace periods are testable.
+        self._clock = clock
         self.objects: dict[str, list[dict[str, Any]]] = {}
         self.requests = 0
 
@@ -94,7 +96,7 @@ class MemoryBlobStore:
                 "version_id": version_id,
                 "body": bytes(body),
                 "tags": dict(tags),
-                "at": datetime.now(UTC),
+                "at": self._clock.now() if self._clock else datetime.now(UTC),
             }
         )
         return version_id

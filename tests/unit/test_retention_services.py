@@ -23,10 +23,11 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def deps() -> Deps:
+    clock = FixedClock(NOW)
     return Deps(
         uow=MemoryUnitOfWork(),
-        vault=RecordVault(MemoryKeyProvider(), MemoryBlobStore()),
-        clock=FixedClock(NOW),
+        vault=RecordVault(MemoryKeyProvider(), MemoryBlobStore(clock=clock)),
+        clock=clock,
     )
 
 
