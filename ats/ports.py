@@ -18,6 +18,7 @@ from ats.domain.model import (
     Position,
     PositionStatus,
     Record,
+    Referee,
     User,
 )
 
@@ -87,6 +88,28 @@ class BlobMissing(Exception):
     """The object version does not exist."""
 
 
+@dataclass(frozen=True)
+class IntakeLookup:
+    """What an intake must know before it writes, read in one go."""
+
+    position: Position | None
+    person_id: UUID | None  # the person with this email, if any
+    duplicate: bool  # that person has applied to this position already
+
+
+@dataclass
+class NewSubmission:
+    """Every row one intake writes. `person` is None when application.person_id names an
+    existing person; `events` are chained when stored."""
+
+    application: Application
+    person: Person | None
+    data_key: DataKeyRow
+    records: list[Record]
+    referees: list[Referee]
+    events: list[AuditEvent]
+
+
 class Repository(Protocol):  # see RetentionRepository below for the expiry half
     """Reads and writes of domain objects. Writes happen inside `UnitOfWork.transaction()`."""
 
@@ -98,6 +121,7 @@ class Repository(Protocol):  # see RetentionRepository below for the expiry half
     async def get_person(self, person_id: UUID) -> Person | None: ...
     async def add_person(self, person: Person) -> None: ...
 
+    async def intake_lookup(self, position_id: UUID, email: str) -> IntakeLookup: ...
     async def add_application(self, application: Application) -> None: ...
     async def get_application(self, application_id: UUID) -> Application | None: ...
     async def find_application(self, person_id: UUID, position_id: UUID) -> Application | None: ...
@@ -132,6 +156,10 @@ class UnitOfWork(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Repository]:
         """All writes inside commit together or not at all (write-locking on SQLite)."""
+        ...
+
+    async def save_submission(self, submission: NewSubmission) -> None:
+        """One intake's rows and audit events in one transaction; Duplicate on a unique clash."""
         ...
 
 

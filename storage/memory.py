@@ -30,7 +30,9 @@ from ats.ports import (
     BlobMissing,
     DataKey,
     Duplicate,
+    IntakeLookup,
     KeyAccessDenied,
+    NewSubmission,
     ObjectInfo,
     StoredVersion,
 )
@@ -187,6 +189,11 @@ class MemoryRepository(MemoryRetention, MemoryWorkflow):
         self._unique("persons", "email", person.email)
         self.state["persons"][person.id] = copy.copy(person)
 
+    async def intake_lookup(self, position_id: UUID, email: str) -> IntakeLookup:
+        person = await self.get_person_by_email(email)
+        duplicate = bool(person and await self.find_application(person.id, position_id))
+        return IntakeLookup(await self.get_position(position_id), person.id if person else None, duplicate)
+
     async def add_application(self, application: Application) -> None:
         self._unique("applications", "reference", application.reference)
         if await self.find_application(application.person_id, application.position_id):
@@ -280,3 +287,13 @@ class MemoryUnitOfWork:
             except BaseException:
                 self.repo.state, self.repo.audit = saved
                 raise
+
+    async def save_submission(self, submission: NewSubmission) -> None:
+        async with self.transaction() as repo:
+            if submission.person is not None:
+                await repo.add_person(submission.person)
+            await repo.add_application(submission.application)
+            await repo.add_data_key(submission.data_key)
+            await repo.add_records(submission.records)
+            await repo.add_referees(submission.referees)
+            await repo.append_audit(submission.events)

@@ -24,7 +24,8 @@ from ats.domain.model import (
     Record,
     User,
 )
-from ats.ports import Duplicate
+from ats.ports import Duplicate, IntakeLookup, NewSubmission
+from storage import intake_sql
 from storage import tables as t
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
 from storage.rows import (
@@ -82,6 +83,10 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries):
         await t.Person.insert(t.Person(**vars(person))).run()
 
     # applications
+    async def intake_lookup(self, position_id: UUID, email: str) -> IntakeLookup:
+        position, person_id, duplicate = await intake_sql.lookup(self.engine, position_id, email)
+        return IntakeLookup(position_from(position) if position else None, person_id, duplicate)
+
     async def add_application(self, application: Application) -> None:
         values = {**vars(application), "status": application.status.value}
         values["dedupe_key"] = f"{application.person_id}:{application.position_id}"
@@ -229,5 +234,11 @@ class PiccoloUnitOfWork:
         try:
             async with tx:
                 yield self.repo
+        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
+            raise Duplicate(str(type(exc).__name__)) from exc
+
+    async def save_submission(self, submission: NewSubmission) -> None:
+        try:
+            await intake_sql.save(self.engine, submission)
         except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
             raise Duplicate(str(type(exc).__name__)) from exc

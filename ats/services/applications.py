@@ -22,12 +22,11 @@ from ats.domain.model import (
     Position,
     Record,
     RecordType,
-    Referee,
 )
 from ats.domain.records import new_record
 from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
 from ats.domain.uploads import CheckedUpload, check_upload
-from ats.ports import DataKey, Duplicate
+from ats.ports import DataKey, Duplicate, NewSubmission
 from ats.services.deps import Deps
 from ats.services.references import parse_referee
 
@@ -60,7 +59,10 @@ class _Document:
 
 
 async def open_position(deps: Deps, position_id: UUID) -> Position:
-    position = await deps.uow.repo.get_position(position_id)
+    return require_open(await deps.uow.repo.get_position(position_id))
+
+
+def require_open(position: Position | None) -> Position:
     if position is None:
         raise NotFound("There is no such position. Choose one from the list of open positions.")
     if not position.is_open:
@@ -123,22 +125,27 @@ async def submit_application(
         await open_position(deps, position_id)  # an unknown or closed position is said first
         raise
     application_id = uuid4()
-    # Key generation (a KMS call when a branch key is due) overlaps the reads; a key made for
-    # a refused request is never stored anywhere, so it leaves nothing behind.
-    key_task = asyncio.ensure_future(deps.blocking(deps.vault.new_data_key, application_id))
+
+    def key_and_digests() -> tuple[DataKey, list[str]]:
+        # On a worker thread, overlapping the reads: the data key (a KMS call when a branch key
+        # is due) and the checksums (hashlib releases the GIL, so the event loop keeps serving).
+        # A key made for a refused request is never stored anywhere: it leaves nothing behind.
+        digests = [hashlib.sha256(doc.data).hexdigest() for doc in documents]
+        return deps.vault.new_data_key(application_id), digests
+
+    key_task = asyncio.ensure_future(deps.blocking(key_and_digests))
     try:
-        position, person = await asyncio.gather(
-            open_position(deps, position_id), repo.get_person_by_email(details.email)
-        )
-        if person and await repo.find_application(person.id, position.id):
+        found = await repo.intake_lookup(position_id, details.email)
+        position = require_open(found.position)
+        if found.duplicate:
             raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
-        data_key = await key_task
+        data_key, digests = await key_task
     except BaseException:
         key_task.cancel()
         raise
     now = deps.clock.now()
     contents: list[tuple[Record, bytes]] = []
-    for doc in documents:
+    for doc, digest in zip(documents, digests, strict=True):
         record = new_record(
             record_id=uuid4(),
             application_id=application_id,
@@ -147,7 +154,7 @@ async def submit_application(
             content_type=doc.checked.content_type,
             filename=doc.checked.filename,
             size=doc.checked.size,
-            sha256=hashlib.sha256(doc.data).hexdigest(),
+            sha256=digest,
             now=now,
         )
         contents.append((record, doc.data))
@@ -184,26 +191,50 @@ async def submit_application(
             id=application_id,
             reference=new_reference(),
             position_id=position.id,
-            person_id=person.id if person else uuid4(),
+            person_id=found.person_id or uuid4(),
             status=ApplicationStatus.SUBMITTED,
             submitted_at=now,
             privacy_notice_version=PRIVACY_NOTICE_VERSION,
             talent_pool_consent=details.talent_pool_consent,
         )
+        for referee in parsed_referees:
+            referee.application_id = application_id
+        submission = NewSubmission(
+            application=application,
+            person=None if found.person_id else _new_person(application.person_id, details, now),
+            data_key=DataKeyRow(
+                application_id=application_id,
+                wrapped_key=data_key.wrapped,
+                kms_key_id=data_key.key_id,
+                created_at=now,
+            ),
+            records=[r for r, _ in contents],
+            referees=parsed_referees,
+            events=[
+                deps.event(
+                    CANDIDATE,
+                    "application.submitted",
+                    application_id=application_id,
+                    position_id=position.id,
+                    details={
+                        "records": len(contents),
+                        "talent_pool": details.talent_pool_consent,
+                        "referees": len(parsed_referees),
+                    },
+                )
+            ],
+        )
         try:
-            await _save_submission(
-                deps, application, details, data_key, contents, parsed_referees, now, existing=person
-            )
+            await deps.uow.save_submission(submission)
         except Duplicate:
-            # Two first applications from one new address at once (PostgreSQL): the other
-            # transaction created the person row. Once more, now finding it; a true duplicate
+            # Two first applications from one new address at once: the other transaction
+            # created the person row. Once more, now with that person; a true duplicate
             # application is refused below.
-            again = await repo.get_person_by_email(details.email)
-            if again is None or await repo.find_application(again.id, position.id):
+            again = await repo.intake_lookup(position.id, details.email)
+            if again.person_id is None or again.duplicate:
                 raise
-            await _save_submission(
-                deps, application, details, data_key, contents, parsed_referees, now, existing=again
-            )
+            application.person_id, submission.person = again.person_id, None
+            await deps.uow.save_submission(submission)
     except BaseException as exc:
         if written:
             await deps.blocking(deps.vault.discard, written)
@@ -213,62 +244,15 @@ async def submit_application(
     return Submitted(id=application_id, reference=application.reference)
 
 
-async def _save_submission(
-    deps: Deps,
-    application: Application,
-    details: ApplicantDetails,
-    data_key: DataKey,
-    contents: list[tuple[Record, bytes]],
-    referees: list[Referee],
-    now: datetime,
-    *,
-    existing: Person | None,
-) -> None:
-    """One transaction. `existing` is the person found before it; if another request creates
-    the same person meanwhile, the unique email refuses the insert (Duplicate) and the caller
-    retries with the person it then finds."""
-    async with deps.uow.transaction() as tx:
-        if existing is None:
-            await tx.add_person(
-                Person(
-                    id=application.person_id,
-                    email=details.email,
-                    full_name=details.full_name,
-                    phone=details.phone,
-                    country=details.country,
-                    created_at=now,
-                )
-            )
-        else:
-            application.person_id = existing.id
-        await tx.add_application(application)
-        await tx.add_data_key(
-            DataKeyRow(
-                application_id=application.id,
-                wrapped_key=data_key.wrapped,
-                kms_key_id=data_key.key_id,
-                created_at=now,
-            )
-        )
-        await tx.add_records([r for r, _ in contents])
-        for referee in referees:
-            referee.application_id = application.id
-        await tx.add_referees(referees)
-        await tx.append_audit(
-            [
-                deps.event(
-                    CANDIDATE,
-                    "application.submitted",
-                    application_id=application.id,
-                    position_id=application.position_id,
-                    details={
-                        "records": len(contents),
-                        "talent_pool": details.talent_pool_consent,
-                        "referees": len(referees),
-                    },
-                )
-            ]
-        )
+def _new_person(person_id: UUID, details: ApplicantDetails, now: datetime) -> Person:
+    return Person(
+        id=person_id,
+        email=details.email,
+        full_name=details.full_name,
+        phone=details.phone,
+        country=details.country,
+        created_at=now,
+    )
 
 
 async def list_applications(deps: Deps, actor: Actor, position_id: UUID) -> tuple[Position, list[tuple[Application, Person]]]:
