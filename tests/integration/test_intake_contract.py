@@ -1,0 +1,163 @@
+"""Contract of the intake's two calls (Repository.intake_lookup, UnitOfWork.save_submission):
+the in-memory fake and the hand-written SQL of storage.intake_sql on SQLite and PostgreSQL must
+agree with each other and with the piccolo repository that reads the rows back."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta, timezone
+from uuid import uuid4
+
+import pytest
+
+from ats.domain import audit as audit_chain
+from ats.domain.model import Application, DataKeyRow, Person, Position, PositionStatus, RecordType, Referee
+from ats.ports import Duplicate, NewSubmission, UnitOfWork
+from storage.memory import MemoryUnitOfWork
+from tests.integration.test_contracts import BACKENDS, T0, _application, _event, _person, _position, _record
+
+
+@pytest.fixture
+def uow(request: pytest.FixtureRequest, backend: str, database_url: str) -> UnitOfWork:
+    if backend == "memory":
+        return MemoryUnitOfWork()
+    return request.getfixturevalue("container").deps.uow
+
+
+def _submission(person: Person, position: Position, *, new_person: bool = True, events: int = 1) -> NewSubmission:
+    application = _application(person, position, talent_pool_consent=True)
+    india = timezone(timedelta(hours=5, minutes=30))
+    return NewSubmission(
+        application=application,
+        person=person if new_person else None,
+        data_key=DataKeyRow(
+            application_id=application.id, wrapped_key=b"\x00wrapped\xff" * 4, kms_key_id="arn:key/1", created_at=T0
+        ),
+        records=[_record(application), _record(application, RecordType.COVER_LETTER, at=T0 + timedelta(seconds=1))],
+        referees=[
+            Referee(
+                id=uuid4(),
+                application_id=application.id,
+                full_name="<b>Ada</b> Łukasz",
+                email=f"ref-{uuid4().hex[:6]}@example.com",
+                relationship="manager",
+                created_at=T0.astimezone(india),
+            )
+        ],
+        events=[
+            _event("application.submitted", application_id=application.id, position_id=position.id, details={"n": i})
+            for i in range(events)
+        ],
+    )
+
+
+async def _add(uow: UnitOfWork, *rows: object) -> None:
+    async with uow.transaction() as tx:
+        for row in rows:
+            if isinstance(row, Position):
+                await tx.add_position(row)
+            elif isinstance(row, Person):
+                await tx.add_person(row)
+            elif isinstance(row, Application):
+                await tx.add_application(row)
+
+
+@BACKENDS
+async def test_intake_lookup_reads_position_person_and_duplicate(uow: UnitOfWork) -> None:
+    open_position, closed = _position("Open"), _position("Closed", PositionStatus.FILLED)
+    person = _person("lookup@example.com")
+    await _add(uow, open_position, closed, person, _application(person, closed))
+
+    found = await uow.repo.intake_lookup(open_position.id, "lookup@example.com")
+    assert found.position == await uow.repo.get_position(open_position.id) == open_position
+    assert (found.person_id, found.duplicate) == (person.id, False)
+
+    again = await uow.repo.intake_lookup(closed.id, "lookup@example.com")
+    assert again.position == closed and again.position.concluded_at == closed.concluded_at
+    assert (again.person_id, again.duplicate) == (person.id, True)
+
+    stranger = await uow.repo.intake_lookup(open_position.id, "nobody@example.com")
+    assert (stranger.position, stranger.person_id, stranger.duplicate) == (open_position, None, False)
+    missing = await uow.repo.intake_lookup(uuid4(), "lookup@example.com")
+    assert (missing.position, missing.person_id, missing.duplicate) == (None, person.id, False)
+
+
+@BACKENDS
+async def test_save_submission_rows_read_back_through_the_repository(uow: UnitOfWork) -> None:
+    position = _position()
+    await _add(uow, position)
+    async with uow.transaction() as tx:
+        await tx.append_audit([_event("before")])  # the submission's events chain after it
+    person = _person("Zoë.new@example.com")
+    submission = _submission(person, position, events=2)
+    await uow.save_submission(submission)
+
+    repo = uow.repo
+    assert await repo.get_person_by_email("Zoë.new@example.com") == person
+    application = submission.application
+    assert await repo.get_application(application.id) == application
+    assert await repo.find_application(person.id, position.id) == application
+    assert await repo.get_data_key(application.id) == submission.data_key
+    assert await repo.list_records(application.id) == submission.records
+    referees = await repo.list_referees(application.id)
+    assert [(r.id, r.full_name, r.email, r.created_at) for r in referees] == [
+        (r.id, r.full_name, r.email, r.created_at) for r in submission.referees
+    ]
+    events = await repo.list_audit()
+    assert [e.action for e in events] == ["before", "application.submitted", "application.submitted"]
+    assert [e.seq for e in events] == [1, 2, 3] and audit_chain.verify(events) is None
+    assert [e.details for e in events[1:]] == [{"n": 0}, {"n": 1}]
+    assert events[1].application_id == application.id and events[1].position_id == position.id
+    found = await repo.intake_lookup(position.id, "Zoë.new@example.com")
+    assert (found.person_id, found.duplicate) == (person.id, True)
+
+
+@BACKENDS
+async def test_save_submission_for_an_existing_person(uow: UnitOfWork) -> None:
+    first, second = _position("First"), _position("Second")
+    person = _person()
+    await _add(uow, first, second)
+    await uow.save_submission(_submission(person, first))
+    later = _submission(person, second, new_person=False)
+    await uow.save_submission(later)
+    assert [a.id for a, _ in await uow.repo.list_applications(second.id)] == [later.application.id]
+    assert audit_chain.verify(await uow.repo.list_audit()) is None
+
+
+async def _state(uow: UnitOfWork, submission: NewSubmission) -> tuple[object, ...]:
+    repo, application = uow.repo, submission.application
+    return (
+        await repo.get_application(application.id),
+        await repo.get_data_key(application.id),
+        await repo.list_records(application.id),
+        await repo.list_referees(application.id),
+        [e.seq for e in await repo.list_audit()],
+    )
+
+
+@BACKENDS
+async def test_save_submission_clash_raises_duplicate_and_writes_nothing(uow: UnitOfWork) -> None:
+    position = _position()
+    person = _person("taken@example.com")
+    await _add(uow, position)
+    await uow.save_submission(_submission(person, position))
+    nothing = (None, None, [], [], [1])
+
+    # The same email as a new person: the unique email refuses it (the service then retries).
+    same_email = dataclasses.replace(person, id=uuid4())
+    clash = _submission(same_email, _position("Elsewhere"))
+    with pytest.raises(Duplicate):
+        await uow.save_submission(clash)
+    assert await _state(uow, clash) == nothing
+
+    # A second application of one person to one position.
+    twice = _submission(person, position, new_person=False)
+    with pytest.raises(Duplicate):
+        await uow.save_submission(twice)
+    assert await _state(uow, twice) == nothing
+
+    # After both refusals the chain goes on without a gap.
+    fresh = _submission(_person(), position)
+    await uow.save_submission(fresh)
+    events = await uow.repo.list_audit()
+    assert [e.seq for e in events] == [1, 2] and audit_chain.verify(events) is None
