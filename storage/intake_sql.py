@@ -35,16 +35,16 @@ def _columns(table: type[Table]) -> list[str]:
     return [c._meta.db_column_name for c in table._meta.columns]
 
 
+COLUMNS = {table: [(c._meta.db_column_name, c) for c in table._meta.columns] for table in t.TABLES}
+NAMES = {table: frozenset(_columns(table)) for table in t.TABLES}
+
+
 def _values(table: type[Table], given: Row) -> tuple[Any, ...]:
-    """One row's values in column order; a key that is not a column is a bug, not data to drop."""
-    columns = table._meta.columns
-    unknown = set(given) - {c._meta.db_column_name for c in columns}
-    if unknown:
-        raise KeyError(f"{table._meta.tablename} has no column(s) {sorted(unknown)}")
-    return tuple(
-        given[c._meta.db_column_name] if c._meta.db_column_name in given else c.get_default_value()
-        for c in columns
-    )
+    """One row's values in column order; a key that is not a column is a bug, not data to drop.
+    A column not given takes its default, as piccolo would insert it."""
+    if not NAMES[table].issuperset(given):
+        raise KeyError(f"{table._meta.tablename} has no column(s) {sorted(set(given) - NAMES[table])}")
+    return tuple(given[name] if name in given else column.get_default_value() for name, column in COLUMNS[table])
 
 
 def _insert(table: type[Table], placeholder: Callable[[int], str]) -> str:

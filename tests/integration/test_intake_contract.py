@@ -161,3 +161,13 @@ async def test_save_submission_clash_raises_duplicate_and_writes_nothing(uow: Un
     await uow.save_submission(fresh)
     events = await uow.repo.list_audit()
     assert [e.seq for e in events] == [1, 2] and audit_chain.verify(events) is None
+
+
+def test_intake_sql_refuses_a_field_that_is_not_a_column() -> None:
+    # A domain field added without a migration must fail loudly, not be dropped silently.
+    from storage import intake_sql, tables
+
+    person = vars(_person())
+    assert len(intake_sql._values(tables.Person, person)) == len(tables.Person._meta.columns)
+    with pytest.raises(KeyError, match="nickname"):
+        intake_sql._values(tables.Person, {**person, "nickname": "Zo"})
