@@ -15,7 +15,7 @@ reads rows written here back through the piccolo repository.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -85,12 +85,7 @@ def _qmark(_: int) -> str:
     return "?"
 
 
-def _dollar(i: int) -> str:
-    return f"${i}"
-
-
 SQLITE_INSERT = {table: _insert(table, _qmark) for table in t.TABLES}
-POSTGRES_INSERT = {table: _insert(table, _dollar) for table in t.TABLES}
 HEAD_SQL = 'SELECT seq, hash FROM "audit_head" WHERE id = 1'
 HEAD_INSERT = 'INSERT INTO "audit_head" (id, seq, hash) VALUES (1, 0, {mark})'
 HEAD_UPDATE = 'UPDATE "audit_head" SET seq = {a}, hash = {b} WHERE id = 1'
@@ -146,50 +141,67 @@ async def _on_sqlite_thread(engine: PooledSQLiteEngine, fn: Callable[..., Any], 
 
 
 # ---------------------------------------------------------------------------------------------
-# PostgreSQL: asyncpg statements, prepared once per connection by asyncpg's statement cache.
+# PostgreSQL: few round trips. The lookup is one query; the write is BEGIN, one statement that
+# inserts every row (data-modifying CTEs) and locks the audit head, one that appends the chained
+# events and moves the head, COMMIT. asyncpg prepares each distinct text once per connection;
+# the texts vary only with the number of rows (a handful of shapes).
+
+POSTGRES_LOOKUP = """
+SELECT p.*, pe.id AS person_id,
+       EXISTS (SELECT 1 FROM "applications" a
+               WHERE a.dedupe_key = pe.id::text || ':' || $1::text) AS duplicate
+FROM (SELECT 1) AS one
+LEFT JOIN "positions" p ON p.id = $1
+LEFT JOIN "persons" pe ON pe.email = $2
+"""
+
+
+def _ctes(groups: list[tuple[type[Table], list[tuple[Any, ...]]]], args: list[Any]) -> list[str]:
+    """INSERT ... VALUES clauses as CTEs, their values appended to `args` as $n parameters."""
+    ctes = []
+    for i, (table, rows) in enumerate(groups):
+        tuples = []
+        for row in rows:
+            start = len(args)
+            args.extend(row)
+            tuples.append("(" + ", ".join(f"${start + k + 1}" for k in range(len(row))) + ")")
+        ctes.append(
+            f'w{i} AS (INSERT INTO "{table._meta.tablename}" ({", ".join(_columns(table))}) '  # noqa: S608
+            f"VALUES {', '.join(tuples)})"
+        )
+    return ctes
 
 
 async def _postgres_lookup(engine: PostgresEngine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None, bool]:
     if engine.pool is None:  # CLI and tests without a pool: one connection, as piccolo does
         db = await engine.get_new_connection()
         try:
-            return await _postgres_reads(db, position_id, email)
+            row = await db.fetchrow(POSTGRES_LOOKUP, position_id, email)
         finally:
             await db.close()
-    async with engine.pool.acquire() as db:
-        return await _postgres_reads(db, position_id, email)
-
-
-async def _postgres_reads(db: Any, position_id: UUID, email: str) -> tuple[Row | None, UUID | None, bool]:
-    position = await db.fetchrow(POSITION_SQL.format(mark="$1"), position_id)
-    person_id = await db.fetchval(PERSON_SQL.format(mark="$1"), email)
-    duplicate = False
-    if position is not None and person_id is not None:
-        duplicate = await db.fetchval(DEDUPE_SQL.format(mark="$1"), f"{person_id}:{position_id}") is not None
-    return (dict(position) if position else None), person_id, duplicate
+    else:
+        async with engine.pool.acquire() as db:
+            row = await db.fetchrow(POSTGRES_LOOKUP, position_id, email)
+    position = {k: v for k, v in row.items() if k not in {"person_id", "duplicate"}}
+    return (position if position["id"] is not None else None), row["person_id"], row["duplicate"]
 
 
 async def _postgres_save(engine: PostgresEngine, s: NewSubmission) -> None:
     async with engine.transaction() as tx:
         db = tx.connection
-        for table, values in submission_rows(s):
-            await _many(db, POSTGRES_INSERT[table], values)
+        args: list[Any] = []
+        ctes = _ctes(submission_rows(s), args)
         # The head row lock serialises chain appends across writers (as append_audit does).
-        head = await db.fetchrow(HEAD_SQL + " FOR UPDATE")
+        head = await db.fetchrow(f"WITH {', '.join(ctes)} {HEAD_SQL} FOR UPDATE", *args)
         if head is None:
             await db.execute(HEAD_INSERT.format(mark="$1"), audit_chain.GENESIS)
             head = {"seq": 0, "hash": audit_chain.GENESIS}
         audit_chain.chain(s.events, head_seq=head["seq"], head_hash=head["hash"])
-        await _many(db, POSTGRES_INSERT[t.AuditEvent], audit_rows(s))
+        args = []
+        ctes = _ctes([(t.AuditEvent, audit_rows(s))], args)
         last = s.events[-1]
-        await db.execute(HEAD_UPDATE.format(a="$1", b="$2"), last.seq, last.hash)
-
-
-async def _many(db: Any, sql: str, values: Sequence[tuple[Any, ...]]) -> None:
-    if len(values) == 1:
-        await db.execute(sql, *values[0])
-    else:
-        await db.executemany(sql, values)
+        head_update = HEAD_UPDATE.format(a=f"${len(args) + 1}", b=f"${len(args) + 2}")
+        await db.execute(f"WITH {', '.join(ctes)} {head_update}", *args, last.seq, last.hash)
 
 
 # ---------------------------------------------------------------------------------------------
