@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ats.bootstrap import Container
 from ats.web import api, candidate, candidate_links
@@ -114,9 +114,19 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
         cookie_samesite="Lax",
         send_csrf_failed=_csrf_failed,
     )
+
+
+    async def csrf_unless_api(scope: Scope, receive: Receive, send: Send) -> None:
+        # The JSON API authenticates by bearer token, never by cookie, so asgi-csrf (which skips
+        # it anyway) is left out of its path: it would sign a fresh token on every request.
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            await app(scope, receive, send)
+        else:
+            await protected(scope, receive, send)
+
     # The body cap sits outside CSRF, which buffers a form's body while it looks for the token.
     limited = BodyLimit(
-        MultipartOnlyWhereExpected(protected),
+        MultipartOnlyWhereExpected(csrf_unless_api),
         # Two files at the upload limit, plus room for the text fields and boundaries.
         max_bytes=2 * settings.max_upload_bytes + 256 * 1024,
         max_upload_mb=settings.ats_max_upload_mb,
