@@ -52,7 +52,7 @@ def validate_applicant(
     talent_pool_consent: object = None,
 ) -> ApplicantDetails:
     """Check every field; raise the first problem as a ValidationError naming its field."""
-    errors = collect_errors(
+    errors, normal_email = _check(
         full_name=full_name,
         email=email,
         phone=phone,
@@ -62,10 +62,10 @@ def validate_applicant(
     if errors:
         field, message = next(iter(errors.items()))
         raise ValidationError(message, field=field)
-    assert isinstance(full_name, str) and isinstance(email, str) and isinstance(country, str)
+    assert isinstance(full_name, str) and normal_email is not None and isinstance(country, str)
     return ApplicantDetails(
         full_name=_clean_text(full_name),
-        email=_normal_email(email),
+        email=normal_email,
         phone=_clean_text(phone) if isinstance(phone, str) and phone.strip() else None,
         country=country.strip().upper(),
         talent_pool_consent=parse_flag(talent_pool_consent),
@@ -86,7 +86,26 @@ def collect_errors(
     privacy_notice_acknowledged: object,
 ) -> dict[str, str]:
     """All field problems at once, so a form can show each next to its field."""
+    return _check(
+        full_name=full_name,
+        email=email,
+        phone=phone,
+        country=country,
+        privacy_notice_acknowledged=privacy_notice_acknowledged,
+    )[0]
+
+
+def _check(
+    *,
+    full_name: object,
+    email: object,
+    phone: object,
+    country: object,
+    privacy_notice_acknowledged: object,
+) -> tuple[dict[str, str], str | None]:
+    """The field problems, and the normalised email when it is valid (validated once)."""
     errors: dict[str, str] = {}
+    normal_email = None
     if not isinstance(full_name, str) or not _clean_text(full_name):
         errors["full_name"] = "Enter your full name."
     elif len(_clean_text(full_name)) > MAX_NAME:
@@ -97,7 +116,7 @@ def collect_errors(
         errors["email"] = f"Your email address must be at most {MAX_EMAIL} characters."
     else:
         try:
-            _normal_email(email)
+            normal_email = _normal_email(email)
         except EmailNotValidError:
             errors["email"] = "Enter a valid email address, like name@example.com."
     if phone is not None and not isinstance(phone, str):
@@ -110,4 +129,4 @@ def collect_errors(
         errors["privacy_notice_acknowledged"] = (
             "Confirm that you have read the privacy notice to send your application."
         )
-    return errors
+    return errors, normal_email
