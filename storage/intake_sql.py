@@ -4,11 +4,12 @@ Why: an application's intake wrote six tables through piccolo, one query object 
 on SQLite every statement cost three hand-offs to aiosqlite's thread. That was over half of the
 server's CPU per intake (bench/intake.py: 13.5 ms per request against 8.1 ms with the database
 stubbed). Here the lookup and the write transaction each run as one function on the
-connection's own thread (SQLite) or as plain asyncpg statements in one transaction (PostgreSQL).
+connection's own thread (SQLite); on PostgreSQL the lookup is one query and the write is BEGIN,
+two statements (data-modifying CTEs) and COMMIT.
 
 The rows are the ones piccolo writes: the column lists come from storage.tables, values go
 through the same sqlite3 adapters that piccolo registers (UUID and datetime to text, UTC) and
-asyncpg's own codecs, and JSON through piccolo's dump_json. tests/integration/test_intake_sql.py
+asyncpg's own codecs, and JSON through piccolo's dump_json. tests/integration/test_intake_contract.py
 reads rows written here back through the piccolo repository.
 """
 

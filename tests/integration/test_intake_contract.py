@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta, timezone
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -171,3 +172,24 @@ def test_intake_sql_refuses_a_field_that_is_not_a_column() -> None:
     assert len(intake_sql._values(tables.Person, person)) == len(tables.Person._meta.columns)
     with pytest.raises(KeyError, match="nickname"):
         intake_sql._values(tables.Person, {**person, "nickname": "Zo"})
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sqlite_write_that_cannot_take_the_lock_reports_the_lock(container: Any) -> None:
+    # Another writer holding the lock past the busy timeout: BEGIN IMMEDIATE fails, and that is
+    # the error the caller sees (not a ROLLBACK of a transaction that never began).
+    import sqlite3
+
+    from storage import intake_sql
+
+    path = container.deps.uow.engine.path
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    writer = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            intake_sql._sqlite_save(writer, _submission(_person(), _position()))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        writer.close()
