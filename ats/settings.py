@@ -3,13 +3,17 @@ with a message naming the variable (DESIGN §9)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
+
+
+EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
 
 
 class SettingsError(Exception):
@@ -27,6 +31,9 @@ class Settings(BaseSettings):
     aws_region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     ats_secret_key: SecretStr = Field(min_length=32)
     ats_max_upload_mb: int = Field(default=10, ge=1, le=100)
+    # Named in the privacy notice (GDPR Art. 13(1)(a): the controller's identity and contact).
+    ats_controller_name: str = Field(default="", max_length=200)
+    ats_privacy_contact: str = Field(default="", max_length=254, validate_default=True)
     # True only for `ats serve --embedded`: talk to the local emulator with fake credentials.
     embedded: bool = False
 
@@ -46,6 +53,26 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("ats_controller_name")
+    @classmethod
+    def _controller(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @field_validator("ats_privacy_contact")
+    @classmethod
+    def _contact(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if not value:
+            if info.data.get("ats_env") == "production":
+                raise ValueError(
+                    "is required in production: the privacy notice tells candidates where to "
+                    "exercise their rights (an email address or an https:// URL)"
+                )
+            return value
+        if not (EMAIL.fullmatch(value) or re.fullmatch(r"https://[^\s<>\"']+", value)):
+            raise ValueError("must be an email address or an https:// URL")
         return value
 
     @property

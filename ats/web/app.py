@@ -49,6 +49,9 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     deps = container.deps
     settings = container.settings
     templates = Jinja2Templates(directory=[HERE / "templates", ADMIN_TEMPLATES])
+    # The privacy notice names the controller and where to exercise rights (GDPR Art. 13(1)(a)).
+    templates.env.globals["controller_name"] = settings.ats_controller_name
+    templates.env.globals["privacy_contact"] = settings.ats_privacy_contact
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

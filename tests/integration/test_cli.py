@@ -62,5 +62,8 @@ async def test_cli_errors_name_the_problem(container: Container) -> None:
     malformed = ats(container, "positions", "list", env={**env, "ATS_KMS_KEY_ID": "k", "ATS_DATABASE_URL": "mysql://x"})
     assert malformed.returncode == 2 and "ATS_DATABASE_URL" in malformed.stderr
     production = {**cli_env(container.settings), "ATS_ENV": "production"}
+    no_contact = ats(container, "positions", "list", env=production)
+    assert no_contact.returncode == 2 and "ATS_PRIVACY_CONTACT" in no_contact.stderr
+    production["ATS_PRIVACY_CONTACT"] = "privacy@example.com"
     refused = ats(container, "jobs", "expire", "--as-of", "2999-01-01T00:00:00Z", env=production)
     assert refused.returncode == 1 and "production" in refused.stderr
