@@ -38,6 +38,7 @@ def _columns(table: type[Table]) -> list[str]:
 
 COLUMNS = {table: [(c._meta.db_column_name, c) for c in table._meta.columns] for table in t.TABLES}
 NAMES = {table: frozenset(_columns(table)) for table in t.TABLES}
+COLUMN_LIST = {table: ", ".join(_columns(table)) for table in t.TABLES}
 
 
 def _values(table: type[Table], given: Row) -> tuple[Any, ...]:
@@ -49,9 +50,8 @@ def _values(table: type[Table], given: Row) -> tuple[Any, ...]:
 
 
 def _insert(table: type[Table], placeholder: Callable[[int], str]) -> str:
-    names = _columns(table)
-    marks = ", ".join(placeholder(i + 1) for i in range(len(names)))
-    return f'INSERT INTO "{table._meta.tablename}" ({", ".join(names)}) VALUES ({marks})'  # noqa: S608 (names from storage.tables, values bound)
+    marks = ", ".join(placeholder(i + 1) for i in range(len(NAMES[table])))
+    return f'INSERT INTO "{table._meta.tablename}" ({COLUMN_LIST[table]}) VALUES ({marks})'  # noqa: S608 (names from storage.tables, values bound)
 
 
 def submission_rows(s: NewSubmission) -> list[tuple[type[Table], list[tuple[Any, ...]]]]:
@@ -90,22 +90,23 @@ SQLITE_INSERT = {table: _insert(table, _qmark) for table in t.TABLES}
 HEAD_SQL = 'SELECT seq, hash FROM "audit_head" WHERE id = 1'
 HEAD_INSERT = 'INSERT INTO "audit_head" (id, seq, hash) VALUES (1, 0, {mark})'
 HEAD_UPDATE = 'UPDATE "audit_head" SET seq = {a}, hash = {b} WHERE id = 1'
-POSITION_SQL = 'SELECT * FROM "positions" WHERE id = {mark}'
-PERSON_SQL = 'SELECT id FROM "persons" WHERE email = {mark}'
-DEDUPE_SQL = 'SELECT 1 AS found FROM "applications" WHERE dedupe_key = {mark}'
 
 
 # ---------------------------------------------------------------------------------------------
 # SQLite: each function runs whole on the connection's thread.
 
+SQLITE_POSITION = 'SELECT * FROM "positions" WHERE id = ?'
+SQLITE_PERSON = 'SELECT id FROM "persons" WHERE email = ?'
+SQLITE_DEDUPE = 'SELECT 1 AS found FROM "applications" WHERE dedupe_key = ?'
+
 
 def _sqlite_lookup(db: sqlite3.Connection, position_id: UUID, email: str) -> tuple[Row | None, UUID | None, bool]:
-    position = db.execute(POSITION_SQL.format(mark="?"), (position_id,)).fetchone()
-    person = db.execute(PERSON_SQL.format(mark="?"), (email,)).fetchone()
+    position = db.execute(SQLITE_POSITION, (position_id,)).fetchone()
+    person = db.execute(SQLITE_PERSON, (email,)).fetchone()
     if position is None or person is None:
         return position, person["id"] if person else None, False
     dedupe = f"{person['id']}:{position_id}"
-    return position, person["id"], db.execute(DEDUPE_SQL.format(mark="?"), (dedupe,)).fetchone() is not None
+    return position, person["id"], db.execute(SQLITE_DEDUPE, (dedupe,)).fetchone() is not None
 
 
 def _sqlite_save(db: sqlite3.Connection, s: NewSubmission) -> None:
@@ -167,7 +168,7 @@ def _ctes(groups: list[tuple[type[Table], list[tuple[Any, ...]]]], args: list[An
             args.extend(row)
             tuples.append("(" + ", ".join(f"${start + k + 1}" for k in range(len(row))) + ")")
         ctes.append(
-            f'w{i} AS (INSERT INTO "{table._meta.tablename}" ({", ".join(_columns(table))}) '  # noqa: S608
+            f'w{i} AS (INSERT INTO "{table._meta.tablename}" ({COLUMN_LIST[table]}) '  # noqa: S608
             f"VALUES {', '.join(tuples)})"
         )
     return ctes
