@@ -549,3 +549,15 @@ def test_a_new_person_applying_to_several_positions_at_once_gets_every_applicati
     assert counts == [(8,)]
     objects = bucket_versions(live.s3env.s3, live.s3env.bucket)
     assert len(objects) == sql_all(live.database_url, "SELECT COUNT(*) FROM records")[0][0] == 32
+
+
+def test_api_post_from_a_browser_with_cookies_gets_the_api_answer_not_a_csrf_refusal(
+    client: httpx.Client,
+) -> None:
+    # The API authenticates by bearer token only, so a browser's cookies neither help nor hurt:
+    # the request reaches the API (401, JSON), not the form's CSRF check.
+    client.cookies.set("csrftoken", "not-a-signed-token")
+    client.cookies.set("ats_session", "whatever")
+    response = client.post(f"/api/v1/applications/{uuid.uuid4()}/transitions", json={"to": "screening"})
+    assert response.status_code == 401
+    assert assert_error_shape(response)["code"] == "unauthorized"
