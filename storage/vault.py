@@ -4,7 +4,7 @@ the record's tags on the object. Composes the KeyProvider and BlobStore ports.""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from ats.domain.model import Record
@@ -34,6 +34,23 @@ class RecordVault:
         these bytes; `fetch` verifies it on the way back.)"""
         blob = crypto.seal(key, plaintext, associated_data(record))
         return self.blobs.put(record.object_key, blob, tags_for(record))
+
+    def store_new(self, application_id: UUID, items: Sequence[tuple[Record, bytes]]) -> DataKey:
+        """An intake's documents in one call, so one worker-thread hand-off (bench/intake.py):
+        a new data key, then for each record its sha256 and version_id, set here. If a put
+        fails, the versions already written are deleted before the error propagates."""
+        key = self.new_data_key(application_id)
+        written: list[Record] = []
+        try:
+            for record, plaintext in items:
+                record.sha256 = hashlib.sha256(plaintext).hexdigest()
+                record.version_id = self.store(key.plaintext, record, plaintext)
+                written.append(record)
+        except BaseException:
+            if written:
+                self.discard(written)
+            raise
+        return key
 
     def fetch(self, key: bytes, record: Record) -> bytes:
         blob = self.blobs.get(record.object_key, record.version_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from ats.domain.model import (
 from ats.domain.records import new_record
 from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
 from ats.domain.uploads import CheckedUpload, check_upload
-from ats.ports import DataKey, Duplicate, NewSubmission
+from ats.ports import Duplicate, NewSubmission
 from ats.services.deps import Deps
 from ats.services.references import parse_referee
 
@@ -125,27 +123,13 @@ async def submit_application(
         await open_position(deps, position_id)  # an unknown or closed position is said first
         raise
     application_id = uuid4()
-
-    def key_and_digests() -> tuple[DataKey, list[str]]:
-        # On a worker thread, overlapping the reads: the data key (a KMS call when a branch key
-        # is due) and the checksums (hashlib releases the GIL, so the event loop keeps serving).
-        # A key made for a refused request is never stored anywhere: it leaves nothing behind.
-        digests = [hashlib.sha256(doc.data).hexdigest() for doc in documents]
-        return deps.vault.new_data_key(application_id), digests
-
-    key_task = asyncio.ensure_future(deps.blocking(key_and_digests))
-    try:
-        found = await repo.intake_lookup(position_id, details.email)
-        position = require_open(found.position)
-        if found.duplicate:
-            raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
-        data_key, digests = await key_task
-    except BaseException:
-        key_task.cancel()
-        raise
+    found = await repo.intake_lookup(position_id, details.email)
+    position = require_open(found.position)
+    if found.duplicate:
+        raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
     now = deps.clock.now()
     contents: list[tuple[Record, bytes]] = []
-    for doc, digest in zip(documents, digests, strict=True):
+    for doc in documents:
         record = new_record(
             record_id=uuid4(),
             application_id=application_id,
@@ -154,7 +138,7 @@ async def submit_application(
             content_type=doc.checked.content_type,
             filename=doc.checked.filename,
             size=doc.checked.size,
-            sha256=digest,
+            sha256="",  # set by the vault, beside the encryption
             now=now,
         )
         contents.append((record, doc.data))
@@ -175,18 +159,18 @@ async def submit_application(
             content_type="application/json",
             filename="talent-pool-consent.json",
             size=len(consent),
-            sha256=hashlib.sha256(consent).hexdigest(),
+            sha256="",
             now=now,
         )
         contents.append((record, consent))
 
-    written: list[Record] = []
+    # Objects first, rows second (DESIGN §5): a crash in between leaves only an orphan object,
+    # unreadable without its key row, which the orphan sweep deletes. The data key (a KMS call
+    # when a branch key is due), checksums, encryption and puts share one worker-thread call.
+    # A key made for an intake that fails is never stored anywhere: it leaves nothing behind.
+    data_key = await deps.blocking(deps.vault.store_new, application_id, contents)
+    written = [record for record, _ in contents]
     try:
-        # Objects first, rows second (DESIGN §5): a crash in between leaves only an orphan
-        # object, unreadable without its key row, which the orphan sweep deletes.
-        for record, content in contents:
-            record.version_id = await deps.blocking(deps.vault.store, data_key.plaintext, record, content)
-            written.append(record)
         application = Application(
             id=application_id,
             reference=new_reference(),
