@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from typing import Any
 from urllib.parse import urlparse
 
 from piccolo.apps.migrations.tables import Migration
@@ -48,7 +49,15 @@ def bind(engine: Engine) -> None:
 
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=1, max_size=10, reset=_keep_session)
+
+
+async def _keep_session(connection: Any) -> None:
+    """The pool's reset on release. asyncpg has already rolled back any open transaction and
+    dropped listeners before calling this (Pool `reset=`, asyncpg >= 0.30). Its default would
+    also send `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`: a round trip on
+    every release, for session state this application never creates (it issues no SET,
+    LISTEN, advisory lock or held cursor). Whoever adds one must restore the default here."""
 
 
 async def stop(engine: Engine) -> None:

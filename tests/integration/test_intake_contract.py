@@ -193,3 +193,20 @@ async def test_sqlite_write_that_cannot_take_the_lock_reports_the_lock(container
         holder.execute("ROLLBACK")
         holder.close()
         writer.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_postgres_connection_returns_to_the_pool_without_a_transaction(container: Any) -> None:
+    # storage.engine replaces asyncpg's reset query with nothing (no SET, LISTEN or advisory
+    # lock is ever issued); what must still hold is asyncpg's own part: a connection released
+    # inside a transaction is rolled back, so the next borrower never inherits its writes.
+    engine = container.deps.uow.engine
+    name = f"left_open_{uuid4().hex[:8]}"
+    async with engine.pool.acquire() as db:
+        await db.execute("BEGIN")
+        await db.execute(f'CREATE TABLE "{name}" (x int)')
+        assert await db.fetchval("SELECT to_regclass($1)", name) is not None
+    for _ in range(engine.pool.get_size()):
+        async with engine.pool.acquire() as db:
+            assert not db.is_in_transaction()
+            assert await db.fetchval("SELECT to_regclass($1)", name) is None
