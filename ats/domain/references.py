@@ -8,4 +8,5 @@ PRIVACY_NOTICE_VERSION = "2026-11-22"
 
 
 def new_reference() -> str:
-    return "APP-" + "".join(secrets.choice(ALPHABET) for _ in range(10))
+    # One read of the OS's randomness, not ten; 256 is a multiple of 32, so `b % 32` is uniform.
+    return "APP-" + "".join(ALPHABET[b % len(ALPHABET)] for b in secrets.token_bytes(10))

@@ -36,6 +36,7 @@ from ats.domain.records import (
     new_record,
     tags_for,
 )
+from ats.domain.references import ALPHABET, new_reference
 from ats.domain.retention import (
     PENDING,
     RETENTION_RULE,
@@ -584,3 +585,16 @@ def test_actor_label_is_an_id_never_personal() -> None:
     assert staff(user_id, Role.RECRUITER).label == f"user:{user_id}"
     assert CANDIDATE.label == "candidate"
     assert SYSTEM.label == "system"
+
+
+def test_references_are_ten_readable_characters_drawn_evenly() -> None:
+    refs = [new_reference() for _ in range(4000)]
+    assert all(re.fullmatch(r"APP-[0-9A-HJKMNP-TV-Z]{10}", r) for r in refs)  # no I, L, O, U
+    counts = {ch: 0 for ch in ALPHABET}
+    for ref in refs:
+        for ch in ref[4:]:
+            counts[ch] += 1
+    # 40,000 draws over 32 characters: 1,250 each expected; a biased mapping (e.g. % 31) or a
+    # stuck character falls far outside this band.
+    assert min(counts.values()) > 1000 and max(counts.values()) < 1500
+    assert len(set(refs)) == len(refs)
