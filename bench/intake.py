@@ -20,7 +20,9 @@ must answer 201, or the run aborts with the response body.
 
 Output: per-round and median throughput, and the ratio app/bare of the medians; beside them
 the CPU milliseconds per request of the server process and of the emulator (from /proc), which
-stay meaningful when other work shares the machine and req/s gets noisy. `--json` prints
+stay meaningful when other work shares the machine and req/s gets noisy, and the CPU of the
+whole machine per request (/proc/stat: client, database server and all), which is what a run
+on a saturated machine is bounded by. `--json` prints
 {"app_rps", "bare_rps", "ratio", "floor", "requests", "concurrency", "rounds"} on stdout (the
 table then goes to stderr). `--database-url postgresql://...` runs on PostgreSQL instead.
 Exit status 1 when the ratio is below the floor (0.7, DESIGN §7), 2 when the run itself failed.
@@ -285,6 +287,16 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU time all processes have spent, from /proc/stat (everything but idle and iowait)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+        return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def empty_bucket(s3: Any, bucket: str) -> None:
     """Untimed: delete every version so the emulator's memory stays flat across rounds."""
     paginator = s3.get_paginator("list_object_versions")
@@ -345,11 +357,13 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
                 for target in order:
                     # CPU per request of the server and the emulator: steadier than req/s when
                     # other work shares the machine, and it shows where the extra cost lies.
-                    before = [cpu_seconds(server_pid), cpu_seconds(emulator.process.pid)]
+                    # "machine" counts every process: the client, the database server, the rest.
+                    sides = ("server", "emulator", "machine")
+                    before = [cpu_seconds(server_pid), cpu_seconds(emulator.process.pid), machine_busy_seconds()]
                     elapsed = client.batch(target, args.requests)
-                    after = [cpu_seconds(server_pid), cpu_seconds(emulator.process.pid)]
+                    after = [cpu_seconds(server_pid), cpu_seconds(emulator.process.pid), machine_busy_seconds()]
                     figures[target.name] = args.requests / elapsed
-                    for side, b, a in zip(("server", "emulator"), before, after, strict=True):
+                    for side, b, a in zip(sides, before, after, strict=True):
                         if a is not None and b is not None:
                             figures[f"{target.name}_{side}_cpu_ms"] = 1000 * (a - b) / args.requests
                     empty_bucket(s3, bucket)
@@ -387,7 +401,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     }
 
 
-CPU_COLUMNS = ("bare_server", "bare_emulator", "app_server", "app_emulator")
+CPU_COLUMNS = ("bare_server", "bare_emulator", "bare_machine", "app_server", "app_emulator", "app_machine")
 
 
 def table(result: dict[str, Any], cv_bytes: int) -> str:
@@ -408,9 +422,9 @@ def table(result: dict[str, Any], cv_bytes: int) -> str:
     lines = [
         f"Intake with a {cv_bytes / MB:g} MB CV: {result['requests']} requests per round, "
         f"concurrency {result['concurrency']}, {result['rounds']} rounds",
-        f"{'':6} {'':11} {'':10} {'':9}  {'CPU ms per request (server / emulator)':>39}",
+        f"{'':6} {'':11} {'':10} {'':9}  {'CPU ms per request: server, emulator, whole machine':>57}",
         f"{'round':>6} {'bare req/s':>11} {'app req/s':>10} {'app/bare':>9}"
-        f"  {'bare srv':>9}{'bare emu':>9}{'app srv':>9}{'app emu':>9}",
+        f"  {'bare srv':>9}{'bare emu':>9}{'bare all':>9}{'app srv':>9}{'app emu':>9}{'app all':>9}",
     ]
     for i, f in enumerate(rounds, 1):
         lines.append(
