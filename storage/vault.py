@@ -37,19 +37,13 @@ class RecordVault:
 
     def store_new(self, application_id: UUID, items: Sequence[tuple[Record, bytes]]) -> DataKey:
         """An intake's documents in one call, so one worker-thread hand-off (bench/intake.py):
-        a new data key, then for each record its sha256 and version_id, set here. If a put
-        fails, the versions already written are deleted before the error propagates."""
+        a new data key, then for each record its sha256 and version_id, set here. When a put
+        fails, the records already written keep their version_id: the caller undoes the whole
+        submission with `discard`, in one place (applications.submit_application)."""
         key = self.new_data_key(application_id)
-        written: list[Record] = []
-        try:
-            for record, plaintext in items:
-                record.sha256 = hashlib.sha256(plaintext).hexdigest()
-                record.version_id = self.store(key.plaintext, record, plaintext)
-                written.append(record)
-        except BaseException:
-            if written:
-                self.discard(written)
-            raise
+        for record, plaintext in items:
+            record.sha256 = hashlib.sha256(plaintext).hexdigest()
+            record.version_id = self.store(key.plaintext, record, plaintext)
         return key
 
     def fetch(self, key: bytes, record: Record) -> bytes:

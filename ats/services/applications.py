@@ -168,9 +168,8 @@ async def submit_application(
     # unreadable without its key row, which the orphan sweep deletes. The data key (a KMS call
     # when a branch key is due), checksums, encryption and puts share one worker-thread call.
     # A key made for an intake that fails is never stored anywhere: it leaves nothing behind.
-    data_key = await deps.blocking(deps.vault.store_new, application_id, contents)
-    written = [record for record, _ in contents]
     try:
+        data_key = await deps.blocking(deps.vault.store_new, application_id, contents)
         application = Application(
             id=application_id,
             reference=new_reference(),
@@ -220,6 +219,8 @@ async def submit_application(
             application.person_id, submission.person = again.person_id, None
             await deps.uow.save_submission(submission)
     except BaseException as exc:
+        # Whatever was put, also by a store_new that failed half-way, carries its version id.
+        written = [record for record, _ in contents if record.version_id]
         if written:
             await deps.blocking(deps.vault.discard, written)
         if isinstance(exc, Duplicate):
