@@ -81,8 +81,20 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
         return page(request, "admin_positions.html", actor=actor, positions=await positions.list_positions(deps, actor))
 
     async def position_page(request: Request, actor: Actor) -> Response:
-        position, rows = await applications.list_applications(deps, actor, uuid_param(request, "position_id"))
-        return page(request, "admin_position.html", actor=actor, position=position, rows=rows)
+        query = request.query_params
+        listed = await applications.list_applications(
+            deps, actor, uuid_param(request, "position_id"), after=query.get("after"), limit=query.get("limit")
+        )
+        return page(
+            request,
+            "admin_position.html",
+            actor=actor,
+            position=listed.position,
+            rows=listed.rows,
+            next=listed.next,
+            first_page=not query.get("after"),
+            limit=query.get("limit"),
+        )
 
     async def application_page(request: Request, actor: Actor) -> Response:
         view = await applications.view_application(deps, actor, uuid_param(request, "application_id"))

@@ -21,6 +21,7 @@ from ats.domain.model import (
     Referee,
     User,
 )
+from ats.domain.paging import Marker
 
 
 class Clock(Protocol):
@@ -128,7 +129,11 @@ class Repository(Protocol):  # see RetentionRepository below for the expiry half
     async def lock_application(self, application_id: UUID) -> Application | None:
         """Read inside a transaction, locking the row against concurrent writers."""
         ...
-    async def list_applications(self, position_id: UUID) -> list[tuple[Application, Person]]: ...
+    async def list_applications(
+        self, position_id: UUID, *, limit: int | None = None, after: Marker | None = None
+    ) -> list[tuple[Application, Person]]:
+        """Newest first (submitted_at, then id, descending); `after` starts below a marker."""
+        ...
 
     async def add_data_key(self, key: DataKeyRow) -> None: ...
     async def get_data_key(self, application_id: UUID) -> DataKeyRow | None: ...

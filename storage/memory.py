@@ -26,6 +26,7 @@ from ats.domain.model import (
     Record,
     User,
 )
+from ats.domain.paging import Marker
 from ats.ports import (
     BlobMissing,
     DataKey,
@@ -212,10 +213,14 @@ class MemoryRepository(MemoryRetention, MemoryWorkflow):
                 return copy.copy(a)
         return None
 
-    async def list_applications(self, position_id: UUID) -> list[tuple[Application, Person]]:
+    async def list_applications(
+        self, position_id: UUID, *, limit: int | None = None, after: Marker | None = None
+    ) -> list[tuple[Application, Person]]:
         apps = [a for a in self.state["applications"].values() if a.position_id == position_id]
-        apps.sort(key=lambda a: a.submitted_at, reverse=True)
-        return [(copy.copy(a), copy.copy(self.state["persons"][a.person_id])) for a in apps]
+        if after is not None:
+            apps = [a for a in apps if (a.submitted_at, a.id) < (after.at, after.id)]
+        apps.sort(key=lambda a: (a.submitted_at, a.id), reverse=True)
+        return [(copy.copy(a), copy.copy(self.state["persons"][a.person_id])) for a in apps[:limit]]
 
     async def add_data_key(self, key: DataKeyRow) -> None:
         if key.application_id in self.state["data_keys"]:

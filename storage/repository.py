@@ -24,6 +24,7 @@ from ats.domain.model import (
     Record,
     User,
 )
+from ats.domain.paging import Marker
 from ats.ports import Duplicate, IntakeLookup, NewSubmission
 from storage import intake_sql
 from storage import tables as t
@@ -112,14 +113,21 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries):
         )
         return application_from(row) if row else None
 
-    async def list_applications(self, position_id: UUID) -> list[tuple[Application, Person]]:
-        # Two queries whatever the number of applications (no N+1).
-        apps = await (
-            t.Application.select()
-            .where(t.Application.position_id == position_id)
-            .order_by(t.Application.submitted_at, ascending=False)
-            .run()
-        )
+    async def list_applications(
+        self, position_id: UUID, *, limit: int | None = None, after: Marker | None = None
+    ) -> list[tuple[Application, Person]]:
+        # Two queries whatever the number of applications (no N+1), and whatever the page: the
+        # marker is a keyset condition on the (position_id, submitted_at, id) index, not OFFSET.
+        query = t.Application.select().where(t.Application.position_id == position_id)
+        if after is not None:
+            query = query.where(
+                (t.Application.submitted_at < after.at)
+                | ((t.Application.submitted_at == after.at) & (t.Application.id < after.id))
+            )
+        query = query.order_by(t.Application.submitted_at, t.Application.id, ascending=False)
+        if limit is not None:
+            query = query.limit(limit)
+        apps = await query.run()
         person_ids = list({row["person_id"] for row in apps})
         people: dict[UUID, Person] = {}
         if person_ids:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from ats.domain import paging
 from ats.domain.actors import CANDIDATE, STAFF_ROLES, Actor, require_role
 from ats.domain.applicants import ApplicantDetails, validate_applicant
 from ats.domain.errors import Conflict, Gone, NotFound, ValidationError
@@ -240,14 +241,33 @@ def _new_person(person_id: UUID, details: ApplicantDetails, now: datetime) -> Pe
     )
 
 
-async def list_applications(deps: Deps, actor: Actor, position_id: UUID) -> tuple[Position, list[tuple[Application, Person]]]:
+@dataclass(frozen=True)
+class ApplicationsPage:
+    position: Position
+    rows: list[tuple[Application, Person]]
+    next: str | None  # the marker of the following page; None on the last one
+
+
+async def list_applications(
+    deps: Deps, actor: Actor, position_id: UUID, *, after: object = None, limit: object = None
+) -> ApplicationsPage:
+    """One page of a position's applications, newest first (`after`: a marker from the page
+    before; `limit`: 1 to 200, default 50)."""
     require_role(actor, STAFF_ROLES)
+    marker, size = paging.decode_marker(after), paging.parse_limit(limit)
     position = await deps.uow.repo.get_position(position_id)
     if position is None:
         raise NotFound("There is no such position.")
-    rows = await deps.uow.repo.list_applications(position_id)
+    rows = await deps.uow.repo.list_applications(position_id, limit=size + 1, after=marker)
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1][0] if more else None
     await deps.audit(actor, "position.applications_listed", position_id=position_id, details={"count": len(rows)})
-    return position, rows
+    return ApplicationsPage(
+        position=position,
+        rows=rows,
+        next=paging.encode_marker(paging.Marker(at=last.submitted_at, id=last.id)) if last else None,
+    )
 
 
 async def view_application(deps: Deps, actor: Actor, application_id: UUID) -> ApplicationView:

@@ -137,11 +137,19 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
 
     async def position_applications(request: Request) -> Response:
         actor = await bearer(request)
-        position, rows = await applications.list_applications(
-            deps, actor, _uuid(request, "position_id", "position")
+        listed = await applications.list_applications(
+            deps,
+            actor,
+            _uuid(request, "position_id", "position"),
+            after=request.query_params.get("after"),
+            limit=request.query_params.get("limit"),
         )
         return JSONResponse(
-            {"position": position_json(position), "applications": [application_json(a) for a, _ in rows]}
+            {
+                "position": position_json(listed.position),
+                "applications": [application_json(a) for a, _ in listed.rows],
+                "next": listed.next,
+            }
         )
 
     async def get_application(request: Request) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ats.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -137,9 +139,29 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
                 "get": {
-                    "summary": "Applications to a position (staff)",
+                    "summary": "Applications to a position, newest first, one page at a time (staff)",
                     "security": bearer,
-                    "responses": {"200": {"description": "Applications"}, **_errors(401, 403, 404)},
+                    "parameters": [
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "required": False,
+                            "description": "The `next` marker of the page before; absent for the first page",
+                            "schema": {"type": "string", "maxLength": 200},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "`{position, applications, next}`; `next` is null on the last page"
+                        },
+                        **_errors(401, 403, 404, 422),
+                    },
                 },
             },
             "/applications/{application_id}": {

@@ -162,6 +162,28 @@ def test_applications_of_a_position_show_the_candidate_escaped(
     assert f'href="/admin/applications/{application["id"]}"' in page.text
 
 
+def test_applications_of_a_position_come_in_pages_with_links_between_them(
+    client: httpx.Client, signed_in: httpx.Client, position: uuid.UUID
+) -> None:
+    references = []
+    for i in range(3):
+        response = api_apply(client, position, data=applicant(email=f"pager{i}@example.org"))
+        assert response.status_code == 201, response.text
+        references.append(response.json()["reference"])
+    first = signed_in.get(f"/admin/positions/{position}", params={"limit": "2"})
+    assert first.status_code == 200
+    assert [r for r in references if r in first.text] == references[1:]  # newest first
+    older = re.search(r'href="(/admin/positions/[^"]+after=[^"]+)">Older applications<', first.text)
+    assert older is not None and "Newest applications" not in first.text
+    second = signed_in.get(older.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert [r for r in references if r in second.text] == references[:1]
+    assert "Older applications" not in second.text and "Newest applications" in second.text
+    bad = signed_in.get(f"/admin/positions/{position}", params={"after": "<b>forged</b>"})
+    assert bad.status_code == 422
+    assert "page marker" in bad.text and "<b>forged</b>" not in bad.text
+
+
 def test_application_detail_shows_each_records_legal_basis_purpose_and_tags(
     live: Any, signed_in: httpx.Client, application: dict[str, Any]
 ) -> None:

@@ -561,3 +561,50 @@ def test_api_post_from_a_browser_with_cookies_gets_the_api_answer_not_a_csrf_ref
     response = client.post(f"/api/v1/applications/{uuid.uuid4()}/transitions", json={"to": "screening"})
     assert response.status_code == 401
     assert assert_error_shape(response)["code"] == "unauthorized"
+
+
+def test_a_positions_applications_come_in_pages_that_cover_each_once(
+    client: httpx.Client, position: uuid.UUID, recruiter: Staff
+) -> None:
+    made = set()
+    for i in range(5):
+        response = api_apply(client, position, data=applicant(email=f"page{i}@example.org"))
+        assert response.status_code == 201, response.text
+        made.add(response.json()["id"])
+    url = f"/api/v1/positions/{position}/applications"
+    seen: list[str] = []
+    params: dict[str, str] = {"limit": "2"}
+    for _ in range(3):
+        page = client.get(url, params=params, headers=bearer(recruiter))
+        assert page.status_code == 200, page.text
+        body = page.json()
+        seen += [a["id"] for a in body["applications"]]
+        if body["next"] is None:
+            break
+        params = {"limit": "2", "after": body["next"]}
+    assert body["next"] is None and len(seen) == 5 and set(seen) == made
+    whole = client.get(url, headers=bearer(recruiter)).json()  # default page size: 50
+    assert [a["id"] for a in whole["applications"]] == seen and whole["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"after": "not-a-marker"}, "after"),
+        ({"after": "<script>alert(1)</script>"}, "after"),
+        ({"after": "x" * 300}, "after"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1000"}, "limit"),
+        ({"limit": "two"}, "limit"),
+    ],
+)
+def test_bad_page_parameters_are_422_naming_the_parameter(
+    live: Any, client: httpx.Client, position: uuid.UUID, recruiter: Staff, params: dict[str, str], field: str
+) -> None:
+    audit = sql_all(live.database_url, "SELECT COUNT(*) FROM audit_events")
+    response = client.get(f"/api/v1/positions/{position}/applications", params=params, headers=bearer(recruiter))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field and error["message"]
+    assert "<script>" not in response.text
+    assert sql_all(live.database_url, "SELECT COUNT(*) FROM audit_events") == audit

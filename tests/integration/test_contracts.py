@@ -29,6 +29,7 @@ from ats.domain.model import (
     Role,
     User,
 )
+from ats.domain.paging import Marker
 from ats.domain.records import new_record, tags_for
 from ats.ports import BlobMissing, BlobStore, Duplicate, KeyAccessDenied, KeyProvider, UnitOfWork
 from storage.keyring import HierarchicalKeyProvider
@@ -380,6 +381,35 @@ async def test_repo_list_applications_newest_first_with_their_person(uow: UnitOf
     assert [a.id for a, _ in rows] == [apps[1].id, apps[2].id, apps[0].id]
     assert [(a, p) for a, p in rows] == [(apps[1], people[1]), (apps[2], people[2]), (apps[0], people[0])]
     assert await uow.repo.list_applications(uuid4()) == []
+
+
+@BACKENDS
+async def test_repo_list_applications_in_keyset_pages(uow: UnitOfWork) -> None:
+    # Ties on submitted_at (same microsecond) are ordered by id; a marker starts strictly after
+    # its row, so pages neither repeat nor skip one, on every backend.
+    position = _position()
+    people = [_person() for _ in range(7)]
+    stamps = [T0, T0 + timedelta(seconds=1), T0 + timedelta(seconds=1), T0 + timedelta(microseconds=500),
+              T0 + timedelta(seconds=2), T0 + timedelta(seconds=1), T0 + timedelta(hours=1)]
+    apps = [_application(p, position, at) for p, at in zip(people, stamps, strict=True)]
+    async with uow.transaction() as tx:
+        await tx.add_position(position)
+        for person in people:
+            await tx.add_person(person)
+        for application in apps:
+            await tx.add_application(application)
+    expected = [a.id for a in sorted(apps, key=lambda a: (a.submitted_at, a.id), reverse=True)]
+    assert [a.id for a, _ in await uow.repo.list_applications(position.id)] == expected
+    seen, after = [], None
+    while True:
+        page = await uow.repo.list_applications(position.id, limit=2, after=after)
+        if not page:
+            break
+        seen += [a.id for a, _ in page]
+        last = page[-1][0]
+        after = Marker(at=last.submitted_at, id=last.id)
+    assert seen == expected
+    assert [a.id for a, _ in await uow.repo.list_applications(position.id, limit=3)] == expected[:3]
 
 
 @BACKENDS

@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -529,8 +529,9 @@ async def test_list_applications_is_audited_newest_first(world: World) -> None:
     second = await submit(world, position, email="other@example.org", full_name="Other Person")
     actor = recruiter()
     before = len(world.repo.audit)
-    got_position, rows = await applications.list_applications(world.deps, actor, position.id)
-    assert got_position.id == position.id
+    listed = await applications.list_applications(world.deps, actor, position.id)
+    assert listed.position.id == position.id and listed.next is None
+    rows = listed.rows
     assert [a.id for a, _ in rows] == [second.id, first.id]
     assert [p.email for _, p in rows] == ["other@example.org", EMAIL]
     (event,) = world.repo.audit[before:]
@@ -545,6 +546,57 @@ async def test_list_applications_refuses_non_staff_and_unknown_positions(world: 
         await applications.list_applications(world.deps, CANDIDATE, position.id)
     with pytest.raises(NotFound):
         await applications.list_applications(world.deps, recruiter(), uuid4())
+
+
+async def test_list_applications_pages_cover_every_application_once(world: World) -> None:
+    position = await new_position(world)
+    ids = []
+    for i in range(7):
+        if i != 3:  # two applications in the same instant: the id breaks the tie
+            world.clock.advance(minutes=1)
+        ids.append((await submit(world, position, email=f"p{i}@example.org")).id)
+    seen: list[UUID] = []
+    after = None
+    pages = 0
+    while True:
+        listed = await applications.list_applications(world.deps, recruiter(), position.id, after=after, limit="3")
+        seen += [a.id for a, _ in listed.rows]
+        pages += 1
+        if listed.next is None:
+            break
+        after = listed.next
+    assert pages == 3 and len(seen) == 7 and set(seen) == set(ids)
+    stamps = [(a.submitted_at, a.id) for a, _ in (await world.repo.list_applications(position.id))]
+    assert stamps == sorted(stamps, reverse=True)
+    assert seen == [i for _, i in stamps]
+
+
+@pytest.mark.parametrize(
+    ("after", "limit", "field"),
+    [
+        ("not-a-marker", None, "after"),
+        ("bm90fGEgbWFya2Vy", None, "after"),  # base64 of "not|a marker"
+        ("MjAyNi0wMS0wMVQwMDowMDowMHw5YjZj", None, "after"),  # a time without its zone, a bad id
+        ("<script>", None, "after"),
+        ("x" * 500, None, "after"),
+        (12, None, "after"),
+        (None, "0", "limit"),
+        (None, "201", "limit"),
+        (None, "-1", "limit"),
+        (None, "ten", "limit"),
+        (None, "１０", "limit"),  # fullwidth digits
+        (None, "9" * 50, "limit"),
+    ],
+)
+async def test_list_applications_refuses_bad_page_parameters(
+    world: World, after: object, limit: object, field: str
+) -> None:
+    position = await new_position(world)
+    before = len(world.repo.audit)
+    with pytest.raises(ValidationError) as info:
+        await applications.list_applications(world.deps, recruiter(), position.id, after=after, limit=limit)
+    assert info.value.field == field
+    assert len(world.repo.audit) == before
 
 
 # --- accounts ---------------------------------------------------------------------------------
