@@ -120,9 +120,9 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries):
         # marker is a keyset condition on the (position_id, submitted_at, id) index, not OFFSET.
         query = t.Application.select().where(t.Application.position_id == position_id)
         if after is not None:
-            query = query.where(
-                (t.Application.submitted_at < after.at)
-                | ((t.Application.submitted_at == after.at) & (t.Application.id < after.id))
+            # `<=` first gives the planners a plain range on the index; the OR breaks the tie.
+            query = query.where(t.Application.submitted_at <= after.at).where(
+                (t.Application.submitted_at < after.at) | (t.Application.id < after.id)
             )
         query = query.order_by(t.Application.submitted_at, t.Application.id, ascending=False)
         if limit is not None:
