@@ -69,7 +69,8 @@ from urllib.parse import urlparse, urlunparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-REGION = "eu-west-2"
+from bench.support import REGION, build_container
+
 FLOOR = 0.01  # S3 requests and DB round-trips per erased application (DESIGN §7)
 ROWS_PER_INSERT = 1000  # 16 columns x 1,000 rows stays under SQLite's and asyncpg's 32,766/7 params
 PUT_THREADS = 16
@@ -586,9 +587,7 @@ async def run_once(
     tmp: Path,
     label: str,
 ) -> dict[str, Any]:
-    from ats.bootstrap import build
     from ats.services.expiry import BATCH, erase_due
-    from ats.settings import load_settings
     from storage.emulator import clients, provision
     from storage.migrate import migrate
 
@@ -598,18 +597,9 @@ async def run_once(
     database = await fresh_database(admin_url, tmp, label)
     container = None
     try:
-        settings = load_settings(
-            {},
-            ats_env="development",
-            ats_database_url=database.url,
-            ats_s3_bucket=bucket,
-            ats_s3_endpoint_url=endpoint_url,
-            ats_kms_key_id=key_id,
-            aws_region=REGION,
-            ats_secret_key=secrets.token_urlsafe(48),
-            embedded=True,
+        container = build_container(
+            database_url=database.url, endpoint_url=endpoint_url, bucket=bucket, key_id=key_id
         )
-        container = build(settings)
         await container.startup()
         await migrate()
         install_boto_counters(container.s3, container.kms)

@@ -53,7 +53,10 @@ from typing import Any
 
 import httpx
 
-REGION = "eu-west-2"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import REGION
+
 FLOOR = 0.7
 MB = 1024 * 1024
 BOUNDARY = "ats-bench-" + secrets.token_hex(12)
@@ -115,25 +118,15 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: 
     try:
         import asyncio
 
-        from ats.bootstrap import build
         from ats.domain.actors import SYSTEM
         from ats.services.positions import create_position
-        from ats.settings import load_settings
         from ats.web.app import create_app
+        from bench.support import build_container
         from storage.migrate import migrate
 
-        settings = load_settings(
-            {},
-            ats_env="development",
-            ats_database_url=database_url,
-            ats_s3_bucket=bucket,
-            ats_s3_endpoint_url=endpoint_url,
-            ats_kms_key_id=key_id,
-            aws_region=REGION,
-            ats_secret_key=secrets.token_urlsafe(48),
-            embedded=True,
+        container = build_container(
+            database_url=database_url, endpoint_url=endpoint_url, bucket=bucket, key_id=key_id
         )
-        container = build(settings)
 
         async def prepare() -> str:
             await migrate()

@@ -48,7 +48,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.expiry import ROWS_PER_INSERT, fresh_database
-from bench.intake import REGION, _uvicorn_thread
+from bench.intake import _uvicorn_thread
+from bench.support import REGION, build_container
 
 FLOOR_MS = 50.0
 EMAIL = "bench-recruiter@example.com"
@@ -91,24 +92,13 @@ async def _seed(deps: Any, n: int) -> tuple[str, str]:
 
 def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: str, n: int, password: str) -> None:
     try:
-        from ats.bootstrap import build
         from ats.services import accounts
-        from ats.settings import load_settings
         from ats.web.app import create_app
         from storage.migrate import migrate
 
-        settings = load_settings(
-            {},
-            ats_env="development",
-            ats_database_url=database_url,
-            ats_s3_bucket=bucket,
-            ats_s3_endpoint_url=endpoint_url,
-            ats_kms_key_id=key_id,
-            aws_region=REGION,
-            ats_secret_key=secrets.token_urlsafe(48),
-            embedded=True,
+        container = build_container(
+            database_url=database_url, endpoint_url=endpoint_url, bucket=bucket, key_id=key_id
         )
-        container = build(settings)
 
         async def prepare() -> tuple[str, str, str, float]:
             # No pool yet (the server's start-up opens it on its own loop): one connection a query.

@@ -1,0 +1,27 @@
+"""What the benchmarks share: the real container, built as the app builds it, on the emulator."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+REGION = "eu-west-2"
+
+
+def build_container(*, database_url: str, endpoint_url: str, bucket: str, key_id: str) -> Any:
+    """The composition root (ats.bootstrap.build) on the emulator's S3 and KMS; a fresh secret."""
+    from ats.bootstrap import build
+    from ats.settings import load_settings
+
+    settings = load_settings(
+        {},
+        ats_env="development",
+        ats_database_url=database_url,
+        ats_s3_bucket=bucket,
+        ats_s3_endpoint_url=endpoint_url,
+        ats_kms_key_id=key_id,
+        aws_region=REGION,
+        ats_secret_key=secrets.token_urlsafe(48),
+        embedded=True,
+    )
+    return build(settings)
