@@ -55,7 +55,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import REGION
+from bench.support import REGION, stop_server
 
 FLOOR = 0.7
 MB = 1024 * 1024
@@ -370,14 +370,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     finally:
         if client is not None:
             client.close()
-        if parent_conn is not None:
-            with contextlib.suppress(BrokenPipeError, OSError):
-                parent_conn.send("stop")
-        if process is not None:
-            process.join(timeout=15)
-            if process.is_alive():
-                process.terminate()
-                process.join(timeout=5)
+        stop_server(parent_conn, process)
         emulator.stop()
 
     app_rps = statistics.median(f["app"] for f in per_round)

@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.expiry import ROWS_PER_INSERT, fresh_database
 from bench.intake import _uvicorn_thread
-from bench.support import REGION, build_container
+from bench.support import REGION, build_container, stop_server
 
 FLOOR_MS = 50.0
 EMAIL = "bench-recruiter@example.com"
@@ -196,13 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 _, base_url, position_id, marker, token, seeded = message
                 figures = measure(base_url, position_id, marker, token, password, args)
             finally:
-                if parent is not None:
-                    with contextlib.suppress(BrokenPipeError, OSError):
-                        parent.send("stop")
-                if process is not None:
-                    process.join(timeout=15)
-                    if process.is_alive():
-                        process.terminate()
+                stop_server(parent, process)
                 asyncio.run(database.cleanup())
     finally:
         emulator.stop()

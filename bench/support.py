@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
@@ -25,3 +26,15 @@ def build_container(*, database_url: str, endpoint_url: str, bucket: str, key_id
         embedded=True,
     )
     return build(settings)
+
+
+def stop_server(conn: Any, process: Any) -> None:
+    """Tell a server child process to stop (any message does), then make sure it has."""
+    if conn is not None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            conn.send("stop")
+    if process is not None:
+        process.join(timeout=15)
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=5)
