@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from ats.domain import audit as audit_chain
+from ats.domain import paging
 from ats.domain.actors import CANDIDATE, SYSTEM, Actor, staff
 from ats.domain.errors import (
     Conflict,
@@ -569,6 +570,17 @@ async def test_list_applications_pages_cover_every_application_once(world: World
     stamps = [(a.submitted_at, a.id) for a, _ in (await world.repo.list_applications(position.id))]
     assert stamps == sorted(stamps, reverse=True)
     assert seen == [i for _, i in stamps]
+
+
+async def test_empty_page_parameters_mean_the_first_page_at_the_default_size(world: World) -> None:
+    # A form or a client that sends `?after=&limit=` asks for nothing in particular.
+    position = await new_position(world)
+    for i in range(paging.DEFAULT_LIMIT + 1):
+        world.clock.advance(seconds=1)
+        await submit(world, position, email=f"e{i}@example.org")
+    listed = await applications.list_applications(world.deps, recruiter(), position.id, after="", limit="")
+    assert len(listed.rows) == paging.DEFAULT_LIMIT and listed.next is not None
+    assert listed.rows[0][1].email == f"e{paging.DEFAULT_LIMIT}@example.org"  # the newest
 
 
 @pytest.mark.parametrize(
