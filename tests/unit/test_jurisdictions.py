@@ -28,6 +28,7 @@ from ats.services.applications import Upload
 from ats.services.deps import Deps
 from storage.memory import FixedClock, MemoryBlobStore, MemoryKeyProvider, MemoryUnitOfWork
 from storage.vault import RecordVault
+from tests.helpers import pdf
 
 POLICY = load_policy()
 POLICY_FILE = Path(ats.policy.__file__).parent / "jurisdictions.json"
@@ -44,7 +45,7 @@ EXPECTED: dict[str, tuple[set[str], bool]] = {
     "IN": ({"criminal", "employment", "education", "identity"}, True),
 }
 RECRUITER = staff(uuid4(), Role.RECRUITER)
-PDF = b"%PDF-1.4\n% report\n%%EOF\n"
+PDF = pdf("Background check report")
 
 
 # -- the shipped table -------------------------------------------------------------------------

@@ -53,11 +53,12 @@ from ats.services.deps import Deps
 from ats.services.links import LinkInvalid
 from storage.memory import FixedClock, MemoryBlobStore, MemoryKeyProvider, MemoryUnitOfWork
 from storage.vault import RecordVault
+from tests.helpers import pdf
 from tests.unit.test_workflow_table import ALLOWED
 
 POLICY = load_policy()  # the shipped policy file, parsed once
 JURISDICTIONS = ("US", "US-CA", "US-NY-NYC", "FR", "GB", "CA", "IN")
-PDF = b"%PDF-1.4\n% background check report\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+PDF = pdf("background check report")
 CHECK_STATES = {S.OFFER_ACCEPTED, S.BACKGROUND_CHECK}
 PRE_OFFER_NEXT = {
     S.SUBMITTED: S.SCREENING,

@@ -27,6 +27,7 @@ from ats.services.applications import Upload
 from ats.services.deps import Deps
 from storage.memory import FixedClock, MemoryBlobStore, MemoryKeyProvider, MemoryUnitOfWork
 from storage.vault import RecordVault
+from tests.helpers import pdf
 
 STATES = [
     "submitted",
@@ -123,7 +124,7 @@ def test_service_table_every_pair() -> None:
                 "country": "GB",
                 "privacy_notice_acknowledged": "true",
             },
-            cv=Upload("cv.pdf", b"%PDF-1.4\n% test\n%%EOF\n"),
+            cv=Upload("cv.pdf", pdf()),
         )
         repo = deps.uow.repo
         for frm, to in PAIRS:
