@@ -231,6 +231,9 @@ class RetentionRepository(Protocol):
         self, position_id: UUID, outcome: PositionStatus, concluded_at: datetime, until: datetime
     ) -> list[UUID]: ...
     async def set_legal_hold(self, application_id: UUID, reason: str | None) -> None: ...
+    async def erasure_in_progress(self, application_id: UUID, now: datetime) -> bool:
+        """Claimed by a live worker, or its data key already destroyed by an erasure."""
+        ...
     async def pending_retag(self, limit: int) -> list[tuple[Record, datetime]]: ...
     async def set_expires_on(self, record_ids: list[UUID], value: str) -> None: ...
     async def count_held_due(self, as_of: datetime) -> int: ...
@@ -246,3 +249,98 @@ class RetentionRepository(Protocol):
     async def add_job_run(self, run: JobRunRow) -> None: ...
     async def finish_job_run(self, run: JobRunRow) -> None: ...
     async def list_job_runs(self, limit: int = 50) -> list[JobRunRow]: ...
+
+
+# --- Mail (DESIGN §10) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """One message as handed to the mailer: plaintext, in memory only, never logged."""
+
+    message_id: UUID
+    sender: str
+    to: str
+    subject: str
+    body: str
+
+
+class MailDeferred(Exception):
+    """The mailer could not deliver now (connection, timeout, 4xx): try again later."""
+
+
+class MailRejected(Exception):
+    """The SMTP server refused for good (5xx): retrying will not help."""
+
+
+class Mailer(Protocol):
+    """Sends one message (storage.smtp.SmtpMailer; fake: storage.mailbox.MemoryMailer).
+    The exceptions carry SMTP codes and classes only, never an address."""
+
+    async def send(self, message: OutgoingMail) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    """A message a development SMTP server received (the panel's development mailbox)."""
+
+    received_at: datetime
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+
+
+class Inbox(Protocol):
+    """What the embedded SMTP server holds in memory (development only)."""
+
+    def messages(self) -> list[ReceivedMail]: ...
+
+
+class MailCipher(Protocol):
+    """Seals an outbox message's (recipient, subject, body). `app_key` is the application's
+    data key where there is one; otherwise the cipher uses its own service key. The message
+    id and application are bound as associated data (storage.outbox_crypto)."""
+
+    def seal(self, message_id: UUID, application_id: UUID | None, app_key: bytes | None, plaintext: bytes) -> bytes: ...
+    def open(self, message_id: UUID, application_id: UUID | None, app_key: bytes | None, blob: bytes) -> bytes: ...
+
+
+@dataclass
+class OutboxRow:
+    """One outbox message. `sealed` (and so the address, subject and body) is None once the
+    message is delivered or abandoned; what stays is ids, kind and times for the audit."""
+
+    id: UUID
+    kind: str
+    application_id: UUID | None
+    created_at: datetime
+    sealed: bytes | None
+    app_key: bool  # sealed with the application's data key (else the service key)
+    status: str = "pending"  # pending | delivered | abandoned
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_error: str | None = None
+
+
+class OutboxRepository(Protocol):
+    """The outbox's rows (storage/outbox_repository.py; fake: storage/memory_outbox.py).
+    `add_outbox` belongs in the transaction of the change that causes the message."""
+
+    async def add_outbox(self, row: OutboxRow) -> None: ...
+    async def claim_outbox(
+        self, *, now: datetime, lease_until: datetime, limit: int, ids: Sequence[UUID] | None = None
+    ) -> list[OutboxRow]:
+        """Pending messages due at `now` (of `ids` when given): attempts + 1 and due again at
+        `lease_until`, so no other worker sends them meanwhile. Call inside a transaction."""
+        ...
+    async def outbox_finished(self, message_id: UUID, *, status: str, at: datetime, error: str | None) -> None:
+        """Delivered or abandoned: drop the sealed content, keep ids, kind and times."""
+        ...
+    async def outbox_retry(self, message_id: UUID, *, at: datetime, error: str) -> None: ...
+    async def get_outbox(self, message_id: UUID) -> OutboxRow | None: ...
+    async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]: ...
+    async def delete_pending_outbox(self, application_ids: Sequence[UUID]) -> None:
+        """Erase the undelivered mail of these applications (with the applications)."""
+        ...

@@ -36,6 +36,12 @@ class MemoryRetention:
     async def set_legal_hold(self, application_id: UUID, reason: str | None) -> None:
         self.state["applications"][application_id].legal_hold_reason = reason
 
+    async def erasure_in_progress(self, application_id: UUID, now: datetime) -> bool:
+        claim = self._claims().get(application_id)
+        if claim is None:
+            return False
+        return claim[1] >= now or application_id not in self.state["data_keys"]
+
     async def pending_retag(self, limit: int) -> list[tuple[Record, datetime]]:
         apps = self.state["applications"]
         found = [
@@ -72,10 +78,13 @@ class MemoryRetention:
             (
                 a
                 for a in self.state["applications"].values()
-                if a.retention_until is not None
-                and a.retention_until <= as_of
-                and not a.legal_hold_reason
-                and (a.id not in claims or claims[a.id][1] < now)
+                if (
+                    a.id not in claims
+                    and a.retention_until is not None
+                    and a.retention_until <= as_of
+                    and not a.legal_hold_reason
+                )
+                or (a.id in claims and claims[a.id][1] < now)  # key destroyed: always finish
             ),
             key=lambda a: a.retention_until,
         )[:limit]

@@ -53,6 +53,18 @@ class RetentionQueries:
             t.Application.id == application_id
         ).run()
 
+    async def erasure_in_progress(self, application_id: UUID, now: datetime) -> bool:
+        """A worker has claimed the application and its claim stands, or its data key is
+        already destroyed (a crashed erasure the next run must finish)."""
+        row = await t.Application.select(
+            t.Application.erasure_claim, t.Application.erasure_claim_expires
+        ).where(t.Application.id == application_id).first().run()
+        if row is None or row["erasure_claim"] is None:
+            return False
+        if row["erasure_claim_expires"] is not None and row["erasure_claim_expires"] >= now:
+            return True
+        return not await t.DataKey.exists().where(t.DataKey.application_id == application_id).run()
+
     async def pending_retag(self, limit: int) -> list[tuple[Record, datetime]]:
         """Records still tagged `pending` whose application now has a retention date."""
         apps = await t.Application.select(t.Application.id, t.Application.retention_until).where(
@@ -87,7 +99,8 @@ class RetentionQueries:
         self, *, as_of: datetime, worker: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[Claimed]:
         """Claim up to `limit` due, unheld applications no live worker owns, and destroy their
-        data keys (crypto-shredding first: DESIGN §5). Call inside a transaction."""
+        data keys (crypto-shredding first: DESIGN §5). Also re-claims every lapsed claim, held
+        or not: its key is already destroyed, so it must be finished. Call inside a transaction."""
         query = (
             t.Application.select(
                 t.Application.id,
@@ -98,9 +111,14 @@ class RetentionQueries:
                 t.Application.retention_until,
             )
             .where(
-                (t.Application.retention_until <= as_of)
-                & t.Application.legal_hold_reason.is_null()
-                & (t.Application.erasure_claim.is_null() | (t.Application.erasure_claim_expires < now))
+                (
+                    (t.Application.retention_until <= as_of)
+                    & t.Application.legal_hold_reason.is_null()
+                    & t.Application.erasure_claim.is_null()
+                )
+                # A lapsed claim means its data key is gone (claimed and shredded in one
+                # transaction): finish it whatever its hold or date (invariant 8).
+                | (t.Application.erasure_claim.is_not_null() & (t.Application.erasure_claim_expires < now))
             )
             .order_by(t.Application.retention_until)
             .limit(limit)

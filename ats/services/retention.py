@@ -79,6 +79,15 @@ async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reas
             if await tx.get_tombstone(application_id):
                 raise Conflict("This application has already been erased.", code="erased")
             raise NotFound("There is no such application.")
+        if hold and await tx.erasure_in_progress(application_id, deps.clock.now()):
+            # Art. 17(3)(e) holds stop an erasure before it starts; once a worker has claimed
+            # the application its data key is destroyed and the erasure must finish
+            # (invariant 8). lock_application queued us behind any claim (row lock/SQLite lock).
+            raise Conflict(
+                "An erasure of this application is in progress (its data key is already "
+                "destroyed), so a legal hold can no longer preserve it.",
+                code="erasure_in_progress",
+            )
         if hold and application.legal_hold_reason:
             raise Conflict("This application is already under a legal hold.", code="already_held")
         if not hold and not application.legal_hold_reason:

@@ -631,3 +631,29 @@ async def test_repo_audit_chain_holds_for_a_non_utc_event_time(uow: UnitOfWork) 
     events = await uow.repo.list_audit()
     assert [e.action for e in events] == ["local", "utc"]
     assert audit_chain.verify(events) is None
+
+
+@BACKENDS
+async def test_repo_erasure_claims_refuse_holds_and_are_always_finished(uow: UnitOfWork) -> None:
+    """Issue 9 item 1: a claimed application (key destroyed) reports its erasure in progress,
+    and a lapsed claim is re-claimed even under a hold: its key is gone, it must be finished."""
+    position, person = _position(), _person()
+    due = _application(person, position, retention_until=T0)
+    async with uow.transaction() as tx:
+        await tx.add_position(position)
+        await tx.add_person(person)
+        await tx.add_application(due)
+        await tx.add_data_key(DataKeyRow(application_id=due.id, wrapped_key=b"k", kms_key_id="k", created_at=T0))
+    now = T0 + timedelta(days=1)
+    assert not await uow.repo.erasure_in_progress(due.id, now)
+    async with uow.transaction() as tx:
+        claimed = await tx.claim_due(as_of=now, worker="w1", now=now, lease_until=now + timedelta(minutes=5), limit=10)
+    assert [c.application_id for c in claimed] == [due.id]
+    assert await uow.repo.erasure_in_progress(due.id, now)
+    assert await uow.repo.erasure_in_progress(due.id, now + timedelta(hours=1))  # lapsed, key gone
+    async with uow.transaction() as tx:
+        await tx.set_legal_hold(due.id, "reached the row anyway")
+        assert await tx.claim_due(as_of=now, worker="w2", now=now, lease_until=now, limit=10) == []  # live claim
+        later = now + timedelta(hours=1)
+        again = await tx.claim_due(as_of=now, worker="w2", now=later, lease_until=later, limit=10)
+    assert [c.application_id for c in again] == [due.id]
