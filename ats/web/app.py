@@ -98,7 +98,9 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
                 SessionMiddleware,
                 secret_key=settings.ats_secret_key.get_secret_value(),
                 session_cookie="ats_session",
-                max_age=SESSION_HOURS * 3600,
+                # A browser-session cookie (no Max-Age/Expires); idle and absolute timeouts
+                # are enforced on the server (admin/auth.py, ats/domain/sessions.py).
+                max_age=None,
                 same_site="strict",
                 https_only=settings.production,
             ),

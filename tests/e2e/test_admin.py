@@ -136,7 +136,8 @@ def test_right_password_gives_an_httponly_samesite_session(
     attributes = {a.strip().split("=", 1)[0].lower(): a.strip() for a in cookie.split(";")[1:]}
     assert "httponly" in attributes
     assert attributes.get("samesite", "").lower() in {"samesite=strict", "samesite=lax"}
-    assert "max-age" in attributes or "expires" in attributes  # sessions expire
+    # A browser-session cookie; the server ends it (tests/e2e/test_sessions.py).
+    assert "max-age" not in attributes and "expires" not in attributes
     assert attributes.get("path") == "path=/"
     # The cookie carries no personal data: not the email, not the role name in clear text.
     assert recruiter.email not in cookie
