@@ -167,6 +167,11 @@ class UnitOfWork(Protocol):
         """One intake's rows and audit events in one transaction; Duplicate on a unique clash."""
         ...
 
+    async def scrub_after_erasure(self) -> bool:
+        """Remove what erased rows left in the database's own files (SQLite: the write-ahead
+        log); call outside a transaction. False when it could not finish now (busy)."""
+        ...
+
 
 class Duplicate(Exception):
     """A unique constraint refused a write (raised by repositories)."""

@@ -293,6 +293,9 @@ class MemoryUnitOfWork:
                 self.repo.state, self.repo.audit = saved
                 raise
 
+    async def scrub_after_erasure(self) -> bool:
+        return True  # nothing of a dict outlives its deletion on disk
+
     async def save_submission(self, submission: NewSubmission) -> None:
         async with self.transaction() as repo:
             if submission.person is not None:

@@ -37,6 +37,7 @@ from storage.rows import (
     record_from,
     user_from,
 )
+from storage.sqlite_pool import PooledSQLiteEngine
 from storage.workflow_repository import WorkflowQueries
 
 
@@ -244,6 +245,14 @@ class PiccoloUnitOfWork:
                 yield self.repo
         except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
             raise Duplicate(str(type(exc).__name__)) from exc
+
+    async def scrub_after_erasure(self) -> bool:
+        """SQLite: truncate the write-ahead log so erased rows leave no old copy on disk.
+        PostgreSQL: nothing to do here (VACUUM and backups: README, "Erased data on disk")."""
+        if isinstance(self.engine, PooledSQLiteEngine):
+            busy, _, _ = await self.engine.scrub_wal()
+            return busy == 0
+        return True
 
     async def save_submission(self, submission: NewSubmission) -> None:
         try:

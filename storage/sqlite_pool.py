@@ -61,7 +61,28 @@ class PooledSQLiteEngine(SQLiteEngine):
         # WAL with synchronous=NORMAL: a killed process loses no committed transaction; only an
         # OS crash or power loss can drop the last ones (sqlite.org/pragma.html#pragma_synchronous).
         await connection.execute("PRAGMA synchronous = NORMAL")
+        # Deleted content is overwritten with zeros in the database file, whatever the build's
+        # default (SQLITE_SECURE_DELETE): erased applicants must not linger in free pages
+        # (sqlite.org/pragma.html#pragma_secure_delete). The WAL is the job's: see scrub_wal.
+        await connection.execute("PRAGMA secure_delete = ON")
         return connection
+
+    async def scrub_wal(self) -> tuple[int, int, int]:
+        """Copy the write-ahead log into the database and truncate it to zero bytes. Old WAL
+        frames still hold pages as they were before a delete (secure_delete zeroes the
+        database file, not superseded frames), until a checkpoint rewrites them and a
+        truncation drops the file's content. Waits for readers up to the busy timeout;
+        returns SQLite's (busy, log frames, checkpointed frames): busy=1 means not done.
+        (sqlite.org/pragma.html#pragma_wal_checkpoint)"""
+        connection = await self.get_connection()
+        try:
+            async with connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                row = await cursor.fetchone()
+        except BaseException:
+            await connection.close()
+            raise
+        await self.release(connection)
+        return tuple(row.values()) if isinstance(row, dict) else tuple(row)  # type: ignore[return-value]
 
     async def release(self, connection: aiosqlite.Connection) -> None:
         if len(self._idle) < POOL_SIZE:

@@ -8,6 +8,7 @@ run re-claims and finishes. Deleting an already deleted version is a no-op in S3
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ BATCH = 5000  # ~24 statements (+ re-prepares on PostgreSQL) and 15 S3 requests 
 # they lapse; a live worker finishes a batch in seconds, far inside it.
 LEASE = timedelta(minutes=5)
 REASON = "retention-expired"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -125,6 +127,9 @@ async def erase_due(
                             if c.application_id in erased
                         ]
                     )
+        if erased and not await deps.uow.scrub_after_erasure():
+            # Readers held the log past the busy timeout; the next batch or run truncates it.
+            log.warning("expiry: write-ahead log not truncated after an erasure batch (busy)")
         report.erased += len(erased)
         if progress:
             progress(report.erased)
