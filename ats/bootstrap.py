@@ -11,16 +11,21 @@ from typing import Any
 from piccolo.engine import Engine
 
 from ats.policy_loader import load_policy
-from ats.ports import BlobStore, Clock, KeyProvider, UnitOfWork
+from ats.ports import BlobStore, Clock, Inbox, KeyProvider, Mailer, UnitOfWork
 from ats.services.deps import Deps
 from ats.services.links import LinkSigner
-from ats.settings import Settings, load_settings
+from ats.services.mailroom import Mailroom
+from ats.settings import Settings, load_settings, parse_smtp_url
 from storage import engine as db
 from storage.emulator import Emulator, clients, provision, start_emulator
 from storage.keyring import HierarchicalKeyProvider
 from storage.kms import KmsKeyProvider
+from storage.mailbox import UnconfiguredMailer
+from storage.outbox_crypto import OutboxCipher
 from storage.repository import PiccoloUnitOfWork
 from storage.s3 import S3BlobStore
+from storage.smtp import SmtpMailer
+from storage.smtp_server import SmtpServer, start_smtp_server
 from storage.vault import RecordVault
 
 
@@ -38,6 +43,7 @@ class Container:
     s3: Any = None
     kms: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    smtp_server: SmtpServer | None = None  # embedded mode's in-process SMTP server
 
     async def startup(self) -> None:
         if self.engine is not None:
@@ -48,6 +54,9 @@ class Container:
             await db.stop(self.engine)
         if self.emulator is not None:
             self.emulator.stop()
+        if self.smtp_server is not None:
+            self.smtp_server.stop()
+            self.smtp_server = None
 
 
 def build(
@@ -58,6 +67,8 @@ def build(
     blobs: BlobStore | None = None,
     clock: Clock | None = None,
     emulator: Emulator | None = None,
+    mailer: Mailer | None = None,
+    smtp_server: SmtpServer | None = None,
 ) -> Container:
     """Real adapters from settings; tests may pass fakes for any port."""
     engine = None
@@ -77,8 +88,23 @@ def build(
         max_upload_bytes=settings.max_upload_bytes,
         policy=load_policy(),  # an invalid policy file stops start-up here
         links=LinkSigner(settings.ats_secret_key.get_secret_value()),
+        mail=_mailroom(settings, mailer, smtp_server.inbox if smtp_server else None),
     )
-    return Container(settings=settings, deps=deps, engine=engine, emulator=emulator, s3=s3, kms=kms)
+    return Container(
+        settings=settings, deps=deps, engine=engine, emulator=emulator, s3=s3, kms=kms, smtp_server=smtp_server
+    )
+
+
+def _mailroom(settings: Settings, mailer: Mailer | None, inbox: Inbox | None) -> Mailroom:
+    if mailer is None:
+        url = settings.ats_smtp_url
+        mailer = SmtpMailer(parse_smtp_url(url.get_secret_value())) if url else UnconfiguredMailer()
+    return Mailroom(
+        mailer=mailer,
+        cipher=OutboxCipher(settings.ats_secret_key.get_secret_value()),
+        sender=settings.ats_mail_from,
+        inbox=inbox,
+    )
 
 
 def from_environment() -> Container:
@@ -88,6 +114,7 @@ def from_environment() -> Container:
 def embedded(data_dir: Path, *, database_url: str | None = None) -> Container:
     """`ats serve --embedded`: the S3/KMS emulator on loopback and SQLite, set up from nothing."""
     emulator = start_emulator()
+    smtp_server = start_smtp_server()  # a real SMTP listener on loopback; mail stays in memory
     region = "eu-west-2"
     s3, kms = clients(emulator.endpoint_url, region, emulated=True)
     bucket = "ats-embedded"
@@ -108,6 +135,8 @@ def embedded(data_dir: Path, *, database_url: str | None = None) -> Container:
         ats_kms_key_id=key_id,
         aws_region=region,
         ats_secret_key=secrets.token_urlsafe(48),
+        ats_smtp_url=smtp_server.url,
+        ats_mail_from="ats@localhost",
         embedded=True,
     )
-    return build(settings, emulator=emulator)
+    return build(settings, emulator=emulator, smtp_server=smtp_server)

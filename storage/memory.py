@@ -37,6 +37,7 @@ from ats.ports import (
     ObjectInfo,
     StoredVersion,
 )
+from storage.memory_outbox import MemoryOutbox
 from storage.memory_retention import MemoryRetention
 from storage.memory_workflow import MemoryWorkflow
 
@@ -149,7 +150,7 @@ class MemoryBlobStore:
         return []
 
 
-class MemoryRepository(MemoryRetention, MemoryWorkflow):
+class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {
             name: {}

@@ -28,6 +28,7 @@ from ats.domain.paging import Marker
 from ats.ports import Duplicate, IntakeLookup, NewSubmission
 from storage import intake_sql
 from storage import tables as t
+from storage.outbox_repository import OutboxQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
 from storage.rows import (
     application_from,
@@ -45,7 +46,7 @@ async def _first(query: Any) -> dict[str, Any] | None:
     return await query.first().run()
 
 
-class PiccoloRepository(RetentionQueries, WorkflowQueries):
+class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

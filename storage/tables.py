@@ -187,7 +187,25 @@ class JobRun(Table, tablename="job_runs"):
     errors = JSON()
 
 
+class Outbox(Table, tablename="outbox"):
+    """Mail to send (DESIGN §10). `sealed` holds the recipient, subject and body, AES-GCM
+    encrypted (storage/outbox_crypto.py); it is NULL once delivered or abandoned."""
+
+    id = UUID(primary_key=True)
+    kind = Varchar(length=64)
+    application_id = UUID(null=True, default=None, index=True)
+    created_at = Timestamptz()
+    sealed = Bytea(null=True, default=None)
+    app_key = Boolean(default=False)
+    status = Varchar(length=16)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    last_error = Varchar(length=200, null=True, default=None)
+
+
 TABLES: list[type[Table]] = [
+    Outbox,
     Referee,
     ConsentRequest,
     BackgroundCheck,

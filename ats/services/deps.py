@@ -27,6 +27,9 @@ class Deps:
     max_upload_bytes: int = 10 * 1024 * 1024
     policy: PolicyBook = field(default_factory=load_policy)
     links: LinkSigner = field(default_factory=lambda: LinkSigner(secrets.token_urlsafe(32)))
+    # Per-process sign-in state: argon2 slots and login throttling (ats.services.throttle).
+    passwords: Passwords = field(default_factory=Passwords)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """boto3 is synchronous: run it on a worker thread so the event loop keeps serving."""
