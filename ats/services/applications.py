@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,10 +72,11 @@ def require_open(position: Position | None) -> Position:
     return position
 
 
-def validate_submission(
+async def validate_submission(
     deps: Deps, fields: Mapping[str, object], cv: Upload | None, cover_letter: Upload | None
 ) -> tuple[ApplicantDetails, list[_Document]]:
-    """Every check that needs no I/O, done before anything is written (invariant 7)."""
+    """Every check that needs no I/O, done before anything is written (invariant 7); the file
+    checks on a worker thread."""
     details = validate_applicant(
         full_name=fields.get("full_name"),
         email=fields.get("email"),
@@ -88,19 +90,23 @@ def validate_submission(
         ("cv", RecordType.CV, cv),
         ("cover_letter", RecordType.COVER_LETTER, cover_letter),
     ):
-        checked = check_file(deps, field, upload, required=record_type is RecordType.CV)
+        checked = await check_file(deps, field, upload, required=record_type is RecordType.CV)
         if checked is not None and upload is not None:
             documents.append(_Document(record_type, checked, upload.data))
     return details, documents
 
 
-def check_file(deps: Deps, field: str, upload: Upload | None, *, required: bool) -> CheckedUpload | None:
-    """Content, size and name checks of one uploaded file (None when optional and absent)."""
+async def check_file(deps: Deps, field: str, upload: Upload | None, *, required: bool) -> CheckedUpload | None:
+    """Content, size and name checks of one uploaded file (None when optional and absent).
+    Parsing a zip or a PDF of up to the size limit is CPU work: it runs on a worker thread so
+    the event loop keeps serving other requests meanwhile (issue 9)."""
     if upload is None:
         if required:
             raise ValidationError("Attach your CV.", field=field, code="missing")
         return None
-    return check_upload(upload.data, upload.filename, field=field, max_bytes=deps.max_upload_bytes)
+    return await deps.blocking(
+        functools.partial(check_upload, upload.data, upload.filename, field=field, max_bytes=deps.max_upload_bytes)
+    )
 
 
 async def submit_application(
@@ -114,7 +120,7 @@ async def submit_application(
 ) -> Submitted:
     repo = deps.uow.repo
     try:
-        details, documents = validate_submission(deps, fields, cv, cover_letter)
+        details, documents = await validate_submission(deps, fields, cv, cover_letter)
         if len(referees) > MAX_FORM_REFEREES:
             raise ValidationError(f"Name at most {MAX_FORM_REFEREES} referees here.", field="referees")
         parsed_referees = [

@@ -106,7 +106,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
             cover = await upload_from(form, "cover_letter")
             for name, upload in (("cv", cv), ("cover_letter", cover)):
                 try:
-                    applications.check_file(deps, name, upload, required=name == "cv")
+                    await applications.check_file(deps, name, upload, required=name == "cv")
                 except ValidationError as exc:
                     errors[name] = exc.message
             if errors:
