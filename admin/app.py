@@ -18,6 +18,7 @@ from ats.domain.records import tags_for
 from ats.domain.workflow import TRANSITIONS
 from ats.services import accounts, applications, positions, retention, workflow
 from ats.services.deps import Deps
+from ats.services.throttle import LoginLocked
 from ats.web.errors import status_for
 
 Page = Callable[[Request, Actor], Awaitable[Response]]
@@ -66,8 +67,15 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
     async def login(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=5)
         email, password = str(form.get("email", "")), str(form.get("password", ""))
+        # The peer address; behind a reverse proxy uvicorn's --proxy-headers (trusting only
+        # --forwarded-allow-ips) puts the client's address here.
+        client = request.client.host if request.client else "unknown"
         try:
-            actor = await accounts.authenticate(deps, email=email, password=password)
+            actor = await accounts.sign_in(deps, email=email, password=password, client=client)
+        except LoginLocked as exc:
+            response = page(request, "admin_login.html", 429, error=exc.message, email=email)
+            response.headers["Retry-After"] = str(exc.retry_after)  # RFC 9110 §10.2.3
+            return response
         except Unauthorized as exc:
             return page(request, "admin_login.html", 401, error=exc.message, email=email)
         await sign_in(deps, request, actor)

@@ -1,4 +1,4 @@
-"""Staff accounts: creation, password sign-in, API tokens."""
+"""Staff accounts: creation, password sign-in (throttled), API tokens."""
 
 from __future__ import annotations
 
@@ -6,20 +6,14 @@ import hashlib
 import secrets
 from uuid import UUID, uuid4
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from ats.domain.actors import SYSTEM, Actor, staff
 from ats.domain.errors import Conflict, Unauthorized, ValidationError
 from ats.domain.model import Role, User
 from ats.ports import Duplicate
 from ats.services.deps import Deps
+from ats.services.throttle import LoginLocked
 
-# argon2id with the library's defaults (RFC 9106 "second recommended option" parameters).
-_hasher = PasswordHasher()
 MIN_PASSWORD = 12
-# Verified against when the email is unknown, so timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def generate_password() -> str:
@@ -46,7 +40,7 @@ async def create_user(deps: Deps, *, email: str, role: str, password: str, actor
         id=uuid4(),
         email=address,
         role=role_value,
-        password_hash=_hasher.hash(password),
+        password_hash=await deps.passwords.hash(password),
         created_at=deps.clock.now(),
     )
     try:
@@ -61,17 +55,35 @@ async def create_user(deps: Deps, *, email: str, role: str, password: str, actor
 
 
 async def authenticate(deps: Deps, *, email: str, password: str) -> Actor:
+    """Check a password (argon2 on a worker thread, deps.passwords). Unthrottled: entry points
+    call sign_in."""
     user = await deps.uow.repo.get_user_by_email(_normal_email(email))
-    valid = False
-    try:
-        valid = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        valid = False
+    valid = await deps.passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         await deps.audit(SYSTEM, "user.login_failed", details={"user": str(user.id) if user else None})
         raise Unauthorized("The email address or password is not right.")
     actor = staff(user.id, user.role)
     await deps.audit(actor, "user.login")
+    return actor
+
+
+async def sign_in(deps: Deps, *, email: str, password: str, client: str) -> Actor:
+    """A password sign-in from `client` (its address), throttled per account and per client
+    (ats.services.throttle). A refused attempt runs no argon2 and is not audited one by one:
+    each lockout appends one `user.login_locked` event (the user id or null, never the email)."""
+    address = _normal_email(email)
+    lockout = deps.login_throttle.admit(address, client)
+    if lockout is not None:
+        if lockout.new:
+            user = await deps.uow.repo.get_user_by_email(address) if lockout.scope == "account" else None
+            await deps.audit(
+                SYSTEM,
+                "user.login_locked",
+                details={"user": str(user.id) if user else None, "scope": lockout.scope},
+            )
+        raise LoginLocked(lockout.retry_after)
+    actor = await authenticate(deps, email=address, password=password)
+    deps.login_throttle.succeeded(address)
     return actor
 
 

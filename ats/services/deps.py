@@ -15,6 +15,8 @@ from ats.domain.model import AuditEvent
 from ats.policy_loader import load_policy
 from ats.ports import Clock, UnitOfWork, Vault
 from ats.services.links import LinkSigner
+from ats.services.passwords import Passwords
+from ats.services.throttle import LoginThrottle
 
 T = TypeVar("T")
 

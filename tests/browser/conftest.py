@@ -212,7 +212,7 @@ def create_position(live: Live, title: str, jurisdiction: str = "GB") -> Positio
 
 
 def create_staff(live: Live, role: str = "recruiter") -> Staff:
-    from ats.services.accounts import _hasher
+    from ats.services.passwords import DEFAULT_HASHER as _hasher
 
     user = Staff(uuid4(), f"{role}-{uuid4().hex[:8]}@example.com", secrets.token_urlsafe(18), role)
     sql_exec(

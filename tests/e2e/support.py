@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from ats.services.accounts import _hasher
+from ats.services.passwords import DEFAULT_HASHER as _hasher
 from tests.helpers import pdf
 
 # Found by these tests (and tests/browser); strict, so an XPASS fails once it is fixed.
