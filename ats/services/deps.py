@@ -15,6 +15,7 @@ from ats.domain.model import AuditEvent
 from ats.policy_loader import load_policy
 from ats.ports import Clock, UnitOfWork, Vault
 from ats.services.links import LinkSigner
+from ats.services.mailroom import Mailroom, default_mailroom
 from ats.services.passwords import Passwords
 from ats.services.throttle import LoginThrottle
 
@@ -29,6 +30,7 @@ class Deps:
     max_upload_bytes: int = 10 * 1024 * 1024
     policy: PolicyBook = field(default_factory=load_policy)
     links: LinkSigner = field(default_factory=lambda: LinkSigner(secrets.token_urlsafe(32)))
+    mail: Mailroom = field(default_factory=default_mailroom)  # DESIGN §10 (ats.services.mail)
     # Per-process sign-in state: argon2 slots and login throttling (ats.services.throttle).
     passwords: Passwords = field(default_factory=Passwords)
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
