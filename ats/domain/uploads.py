@@ -6,61 +6,68 @@ type are attacker-controlled, so the name is only ever used for display.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 
 from ats.domain.errors import TooLarge, ValidationError
+from ats.domain.upload_messages import (
+    ALLOWED_LIST,
+    MSG_ARCHIVE,
+    MSG_EXECUTABLE,
+    PRINT_TO_PDF,
+    SAVE_AS,
+    active,
+    reject,
+)
+from ats.domain.upload_pdf import check_pdf
+from ats.domain.upload_zip import DOCX, ODT, zip_kind
 
 _PDF = "application/pdf"
-_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-_ODT = "application/vnd.oasis.opendocument.text"
+_DOCX = DOCX
+_ODT = ODT
 _RTF = "application/rtf"
 _TXT = "text/plain"
 
 # Content type -> canonical extension. The type is always detected, never client-declared.
 ALLOWED_TYPES: dict[str, str] = {_PDF: "pdf", _DOCX: "docx", _ODT: "odt", _RTF: "rtf", _TXT: "txt"}
 
-_ALLOWED_LIST = "a PDF, Word (.docx), OpenDocument (.odt), RTF or plain-text document"
-_SAVE_AS = f"Save your CV as {_ALLOWED_LIST} and upload that."
-
 # Messages are fixed strings: file contents must never be echoed back to a person or a log.
 _MSG_EMPTY = "The file is empty. Choose your CV file again."
-_MSG_GENERIC = f"This file is not {_ALLOWED_LIST}. {_SAVE_AS}"
-_MSG_EXECUTABLE = f"This file is a program, not a document. {_SAVE_AS}"
-_MSG_SCRIPT = f"This file is a script, not a document. {_SAVE_AS}"
-_MSG_ARCHIVE = f"This file is a compressed archive (such as .zip), not a document. {_SAVE_AS}"
-_MSG_MARKUP = f"This file is a web page or markup (HTML, SVG or XML). {_SAVE_AS}"
-_MSG_IMAGE = f"This file is an image. {_SAVE_AS}"
-_MSG_MACROS = f"This Word file contains macros, which are not accepted. {_SAVE_AS}"
+_MSG_GENERIC = f"This file is not {ALLOWED_LIST}. {SAVE_AS}"
+_MSG_SCRIPT = f"This file is a script, not a document. {SAVE_AS}"
+_MSG_MARKUP = f"This file is a web page or markup (HTML, SVG or XML). {SAVE_AS}"
+_MSG_IMAGE = f"This file is an image. {SAVE_AS}"
 _MSG_LEGACY_WORD = (
     "This is an older Word (.doc) file. Open it in your word processor, save it as "
     "Word (.docx) or PDF, and upload that."
 )
-_MSG_DAMAGED = (
-    "This file looks damaged or incomplete and could not be opened. "
-    f"Open it on your computer, save it again as {_ALLOWED_LIST}, and upload that."
+_MSG_RTF_OBJECTS = (
+    "This RTF file contains embedded objects (such as OLE objects from other programs). "
+    f"Remove them, or save the document as PDF {PRINT_TO_PDF}, and upload that."
+)
+_MSG_RTF_TEMPLATE = (
+    "This RTF file loads an attached template from another location when it opens. "
+    f"Save it again without the template, or as PDF {PRINT_TO_PDF}, and upload that."
 )
 _MSG_ENCODING = (
     "This text file is not UTF-8 or contains unreadable characters. "
-    f"Save it as UTF-8 text, or {_SAVE_AS[0].lower()}{_SAVE_AS[1:]}"
+    f"Save it as UTF-8 text, or {SAVE_AS[0].lower()}{SAVE_AS[1:]}"
 )
 
 # Leading signatures of kinds we name specifically. Checked before the plain-text test so a
 # hostile binary gets a message a person understands rather than "not UTF-8".
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x7fELF", _MSG_EXECUTABLE),
-    (b"\xfe\xed\xfa\xce", _MSG_EXECUTABLE),  # Mach-O 32-bit big-endian
-    (b"\xfe\xed\xfa\xcf", _MSG_EXECUTABLE),  # Mach-O 64-bit big-endian
-    (b"\xce\xfa\xed\xfe", _MSG_EXECUTABLE),  # Mach-O 32-bit little-endian
-    (b"\xcf\xfa\xed\xfe", _MSG_EXECUTABLE),  # Mach-O 64-bit little-endian
-    (b"\xca\xfe\xba\xbe", _MSG_EXECUTABLE),  # Mach-O universal binary / Java class
-    (b"\x1f\x8b", _MSG_ARCHIVE),  # gzip
-    (b"7z\xbc\xaf\x27\x1c", _MSG_ARCHIVE),
-    (b"Rar!\x1a\x07", _MSG_ARCHIVE),
-    (b"\xfd7zXZ\x00", _MSG_ARCHIVE),  # xz
+    (b"\x7fELF", MSG_EXECUTABLE),
+    (b"\xfe\xed\xfa\xce", MSG_EXECUTABLE),  # Mach-O 32-bit big-endian
+    (b"\xfe\xed\xfa\xcf", MSG_EXECUTABLE),  # Mach-O 64-bit big-endian
+    (b"\xce\xfa\xed\xfe", MSG_EXECUTABLE),  # Mach-O 32-bit little-endian
+    (b"\xcf\xfa\xed\xfe", MSG_EXECUTABLE),  # Mach-O 64-bit little-endian
+    (b"\xca\xfe\xba\xbe", MSG_EXECUTABLE),  # Mach-O universal binary / Java class
+    (b"\x1f\x8b", MSG_ARCHIVE),  # gzip
+    (b"7z\xbc\xaf\x27\x1c", MSG_ARCHIVE),
+    (b"Rar!\x1a\x07", MSG_ARCHIVE),
+    (b"\xfd7zXZ\x00", MSG_ARCHIVE),  # xz
     (b"\x89PNG\r\n\x1a\n", _MSG_IMAGE),
     (b"\xff\xd8\xff", _MSG_IMAGE),  # JPEG
     (b"GIF87a", _MSG_IMAGE),
@@ -68,7 +75,11 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _MSG_LEGACY_WORD),  # OLE2: .doc (also old .xls/.msg)
 )
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-_ODT_MIMETYPE = _ODT.encode("ascii")
+# RTF control words that embed or link another program's object (\object, \objdata, \objemb,
+# \objlink, \objautlink, \objocx...: RTF 1.9.1 "Objects"; \datastore holds OLE data too) or fetch
+# an attached template (\template: the RTF form of DOCX template injection). A control word is a
+# backslash, letters, then a non-letter. The literal prefix keeps the scan linear.
+_RTF_ACTIVE = re.compile(rb"\\(obj[a-z]*|datastore|template)(?![a-zA-Z])")
 
 # C0 controls other than \t \n \f \r: no real CV text contains them, binaries nearly always do.
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -136,70 +147,43 @@ def safe_filename(name: str | None, extension: str) -> str:
     return f"{stem or 'document'}.{extension}"
 
 
-def _reject(message: str, field: str) -> ValidationError:
-    return ValidationError(message, field=field, code="unsupported_type")
-
-
 def _detect(data: bytes, field: str) -> str:
     if data.startswith(b"%PDF-"):
+        check_pdf(data, field)
         return _PDF
     if data.startswith(b"{\\rtf"):
+        _check_rtf(data, field)
         return _RTF
     if data.startswith(_ZIP_SIGNATURES):
-        return _zip_kind(data, field)
+        return zip_kind(data, field)
     for signature, message in _SIGNATURES:
         if data.startswith(signature):
-            raise _reject(message, field)
+            raise reject(message, field)
     # "MZ" could begin an ordinary sentence and "ustar" sit at byte 257 of a text by chance;
     # real DOS/PE and tar headers always hold NUL bytes, so require one before naming them.
     # (Text with NULs is rejected either way; this only picks the clearer message.)
     if data.startswith(b"MZ") and b"\x00" in data[:64]:
-        raise _reject(_MSG_EXECUTABLE, field)
+        raise reject(MSG_EXECUTABLE, field)
     if data[257:262] == b"ustar" and b"\x00" in data[:512]:
-        raise _reject(_MSG_ARCHIVE, field)
+        raise reject(MSG_ARCHIVE, field)
     if data.startswith(b"BZh") and data[3:4].isdigit():
-        raise _reject(_MSG_ARCHIVE, field)
+        raise reject(MSG_ARCHIVE, field)
     _check_plain_text(data, field)
     return _TXT
 
 
-def _zip_kind(data: bytes, field: str) -> str:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            if _is_odt(archive, infos):
-                return _ODT
-            # OPC part names are case-insensitive, so Word accepts "WORD/Document.xml" too.
-            names = {info.filename.lower() for info in infos}
-            if "[content_types].xml" in names and "word/document.xml" in names:
-                # A renamed .docm still has word/document.xml; its macros would run on open.
-                if "word/vbaproject.bin" in names:
-                    raise _reject(_MSG_MACROS, field)
-                return _DOCX
-    except ValidationError:
-        raise
-    except Exception as exc:
-        # zipfile raises a grab-bag (BadZipFile, ValueError, EOFError, OSError, RuntimeError,
-        # NotImplementedError...) on hostile input; all of them mean "cannot accept this".
-        raise _reject(_MSG_DAMAGED, field) from exc
-    raise _reject(_MSG_ARCHIVE, field)
-
-
-def _is_odt(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> bool:
-    if not infos:
-        return False
-    first = infos[0]
-    # The ODF spec requires an uncompressed "mimetype" entry first in the file. Reading it only
-    # when the declared sizes are tiny means a crafted entry can never make us inflate a bomb.
-    if (
-        first.filename != "mimetype"
-        or first.header_offset != 0
-        or first.compress_type != zipfile.ZIP_STORED
-        or first.file_size > 100
-        or first.compress_size > 100
-    ):
-        return False
-    return archive.read(first) == _ODT_MIMETYPE
+def _check_rtf(data: bytes, field: str) -> None:
+    floor = 0
+    for match in _RTF_ACTIVE.finditer(data):
+        # After an odd run of backslashes it is text: "\\objdata" in the file prints "\objdata".
+        # Each run is counted back only to the previous match, so the scan stays linear.
+        at = match.start()
+        while at > floor and data[at - 1] == 0x5C:
+            at -= 1
+        floor = match.end()
+        if (match.start() - at) % 2 == 0:
+            template = match.group(1) == b"template"
+            raise active(_MSG_RTF_TEMPLATE if template else _MSG_RTF_OBJECTS, field)
 
 
 def _check_plain_text(data: bytes, field: str) -> None:
@@ -213,14 +197,14 @@ def _check_plain_text(data: bytes, field: str) -> None:
         # Without NULs it is most likely text in a legacy encoding (e.g. Latin-1): say how to fix
         # it. With NULs it is some binary format we do not recognise.
         looks_textual = b"\x00" not in data[:4096]
-        raise _reject(_MSG_ENCODING if looks_textual else _MSG_GENERIC, field)
+        raise reject(_MSG_ENCODING if looks_textual else _MSG_GENERIC, field)
     # Strip the whole text, not a prefix: padding markup with 5 KB of spaces must not hide it.
     head = _LEADING_BLANK.sub("", text, count=1)[:4096].lower()
     # Browsers may sniff and render markup even when served as text, so it is never "plain".
     if head.startswith("<") or any(tag in head for tag in _MARKUP_ANYWHERE):
-        raise _reject(_MSG_MARKUP, field)
+        raise reject(_MSG_MARKUP, field)
     if head.startswith("#!"):
-        raise _reject(_MSG_SCRIPT, field)
+        raise reject(_MSG_SCRIPT, field)
     if not head:
         # Only whitespace or a BOM: as useless as an empty file, and the person should hear so.
         raise ValidationError(_MSG_EMPTY, field=field, code="empty")
