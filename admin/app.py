@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from admin import mailbox
 from admin.auth import current_actor, sign_in, sign_out
 from ats.domain.actors import Actor
 from ats.domain.errors import DomainError, Unauthorized
@@ -159,4 +160,5 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
         Route("/applications/{application_id}/transition", signed_in(transition), methods=["POST"]),
         Route("/applications/{application_id}/legal-hold", signed_in(legal_hold), methods=["POST"]),
         Route("/positions/{position_id}/conclude", signed_in(conclude), methods=["POST"]),
+        *mailbox.routes(deps, page, signed_in, production=production),  # development only
     ]

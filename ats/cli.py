@@ -189,6 +189,20 @@ def cmd_jobs_once(args: argparse.Namespace) -> None:
     print(json.dumps(report.as_dict()) if args.json else report.as_dict())
 
 
+def cmd_jobs_mail(args: argparse.Namespace) -> None:
+    from ats.services import mail
+    from jobs.runs import recorded
+
+    async def work(c: Container) -> Any:
+        return (await recorded(c.deps, "mail", lambda: mail.deliver(c.deps)))[1]
+
+    report = _run(work)
+    if args.json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print(f"delivered {report.delivered}, deferred {report.deferred}, abandoned {report.abandoned}")
+
+
 def cmd_jobs_run(args: argparse.Namespace) -> None:
     import logging
 
@@ -293,6 +307,9 @@ def parser() -> argparse.ArgumentParser:
         once = jobs.add_parser(name, help=text)
         once.add_argument("--json", action="store_true")
         once.set_defaults(func=cmd_jobs_once)
+    jobs_mail = jobs.add_parser("mail", help="deliver what the outbox holds (retries with backoff)")
+    jobs_mail.add_argument("--json", action="store_true")
+    jobs_mail.set_defaults(func=cmd_jobs_mail)
     jobs.add_parser("run", help="run the schedule (daily expiry, hourly re-tag and sweep)").set_defaults(
         func=cmd_jobs_run
     )

@@ -10,7 +10,7 @@ from typing import Any
 from ats.ports import JobRunRow
 from ats.services.deps import Deps
 
-JOBS = ("expire", "retag", "sweep")
+JOBS = ("expire", "retag", "sweep", "mail")
 
 
 async def recorded(deps: Deps, job: str, work: Callable[[], Awaitable[Any]]) -> tuple[JobRunRow, Any]:

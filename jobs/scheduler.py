@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ats.services import expiry, retention, sweep
+from ats.services import expiry, mail, retention, sweep
 from ats.services.deps import Deps
 from jobs.runs import recorded
 
@@ -31,6 +31,8 @@ def default_schedule(*, production: bool) -> list[Schedule]:
         Schedule("retag", timedelta(hours=1), lambda d: retention.retag(d)),
         Schedule("sweep", timedelta(hours=1), lambda d: sweep.sweep_orphans(d)),
         Schedule("expire", timedelta(days=1), lambda d: expiry.erase_due(d, production=production)),
+        # What the after-commit send could not deliver, with backoff (ats.services.mail).
+        Schedule("mail", timedelta(minutes=1), lambda d: mail.deliver(d)),
     ]
 
 

@@ -100,6 +100,8 @@ def cli_env(settings: Any) -> dict[str, str]:
         "ATS_KMS_KEY_ID": settings.ats_kms_key_id,
         "AWS_REGION": settings.aws_region,
         "ATS_SECRET_KEY": settings.ats_secret_key.get_secret_value(),
+        "ATS_SMTP_URL": settings.ats_smtp_url.get_secret_value() if settings.ats_smtp_url else "",
+        "ATS_MAIL_FROM": settings.ats_mail_from,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }

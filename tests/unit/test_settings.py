@@ -13,6 +13,9 @@ BASE = {
     "ATS_KMS_KEY_ID": "alias/ats",
     "AWS_REGION": "eu-west-2",
     "ATS_SECRET_KEY": "s" * 40,
+    # Required in production (DESIGN §10); harmless in development.
+    "ATS_SMTP_URL": "smtp://mail.example.com:587",
+    "ATS_MAIL_FROM": "jobs@example.com",
 }
 
 
