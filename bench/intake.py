@@ -156,9 +156,30 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: 
 
 
 def make_cv(size: int) -> bytes:
-    """A 1 MB "PDF": the header the app's content check looks for, random-ish filler, EOF."""
-    head, tail = b"%PDF-1.4\n", b"\n%%EOF\n"
-    return head + random.Random(20240501).randbytes(size - len(head) - len(tail)) + tail
+    """A well-formed PDF of `size` bytes: one page showing one image, its stream random bytes
+    (a CV's bulk is usually an embedded photo or font), so the app's PDF check parses it."""
+    stream_len = size - 700
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /XObject << /Im1 5 0 R >> >> >>",
+        b"<< /Length 30 >>\nstream\nq 200 0 0 200 72 500 cm /Im1 Do Q\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 64 /Height 64 /ColorSpace /DeviceGray"
+        b" /BitsPerComponent 8 /Length %d >>\nstream\n" % stream_len
+        + random.Random(20240501).randbytes(stream_len)
+        + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _field(name: str, value: str) -> bytes:
