@@ -48,16 +48,62 @@ def cmd_users_create(args: argparse.Namespace) -> None:
 
     generated = not args.password_stdin
     password = accounts.generate_password() if generated else sys.stdin.readline().rstrip("\n")
-    user = _run(lambda c: accounts.create_user(c.deps, email=args.email, role=args.role, password=password))
+    user = _run(
+        lambda c: accounts.create_user(c.deps, email=args.email, role=args.role, password=password, actor=_operator())
+    )
     if generated:
         print(f"password (shown once): {password}")
     print(user.id)
 
 
+def _operator() -> Any:
+    """The audit's actor for user administration from the CLI: the OS account running it."""
+    import getpass
+
+    from ats.domain.actors import cli_operator
+
+    try:
+        return cli_operator(getpass.getuser())
+    except (KeyError, OSError):  # no login name (e.g. a container's uid without a passwd entry)
+        return cli_operator("unknown")
+
+
 def cmd_users_token(args: argparse.Namespace) -> None:
     from ats.services import accounts
 
-    print(_run(lambda c: accounts.issue_token(c.deps, email=args.email)))
+    issued = _run(lambda c: accounts.new_token(c.deps, email=args.email, days=args.days, actor=_operator()))
+    print(f"token {issued.token.id} expires {issued.token.expires_at.isoformat()}; shown once:")
+    print(issued.secret)
+
+
+def cmd_users_tokens(args: argparse.Namespace) -> None:
+    from ats.domain.tokens import listing
+    from ats.services import accounts
+
+    async def work(c: Container) -> Any:
+        return await accounts.list_tokens(c.deps, email=args.email), c.deps.clock.now()
+
+    found, now = _run(work)
+    rows = [listing(t, now) for t in found]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        print(f"{r['id']}  {r['status']:<8} expires {r['expires_at']}  ...{r['last4']}")
+
+
+def cmd_users_revoke_token(args: argparse.Namespace) -> None:
+    from ats.services import accounts
+
+    token = _run(lambda c: accounts.revoke_token(c.deps, _uuid(args.id, "token"), actor=_operator()))
+    print(f"token {token.id} revoked at {token.revoked_at.isoformat() if token.revoked_at else '?'}")
+
+
+def cmd_users_deactivate(args: argparse.Namespace) -> None:
+    from ats.services import accounts
+
+    user = _run(lambda c: accounts.deactivate(c.deps, email=args.email, actor=_operator()))
+    print(f"user {user.id} deactivated: sessions ended, tokens revoked")
 
 
 def cmd_positions_create(args: argparse.Namespace) -> None:
@@ -266,7 +312,18 @@ def parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_users_token)
 
     pos = sub.add_parser("positions").add_subparsers(dest="positions_command", required=True)
+    token.add_argument("--days", type=int, help="days the token is valid (1-366, default 90)")
     pcreate = pos.add_parser("create", help="open a position")
+    tokens = users.add_parser("tokens", help="list a user's API tokens (never the tokens themselves)")
+    tokens.add_argument("--email", required=True)
+    tokens.add_argument("--json", action="store_true")
+    tokens.set_defaults(func=cmd_users_tokens)
+    revoke = users.add_parser("revoke-token", help="revoke an API token by its id")
+    revoke.add_argument("id")
+    revoke.set_defaults(func=cmd_users_revoke_token)
+    deactivate = users.add_parser("deactivate", help="deactivate a user: end sessions, revoke tokens")
+    deactivate.add_argument("--email", required=True)
+    deactivate.set_defaults(func=cmd_users_deactivate)
     pcreate.add_argument("--title", required=True)
     pcreate.add_argument("--jurisdiction", required=True)
     pcreate.set_defaults(func=cmd_positions_create)

@@ -37,6 +37,7 @@ from ats.ports import (
     ObjectInfo,
     StoredVersion,
 )
+from storage.memory_accounts import MemoryAccounts
 from storage.memory_outbox import MemoryOutbox
 from storage.memory_retention import MemoryRetention
 from storage.memory_workflow import MemoryWorkflow
@@ -150,7 +151,7 @@ class MemoryBlobStore:
         return []
 
 
-class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox):
+class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAccounts):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {
             name: {}
@@ -269,12 +270,7 @@ class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox):
     async def bump_session_version(self, user_id: UUID) -> None:
         self.state["users"][user_id].session_version += 1
 
-    async def add_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
-        self.state["tokens"][token_hash] = user_id
-
-    async def get_user_by_token(self, token_hash: str) -> User | None:
-        user_id = self.state["tokens"].get(token_hash)
-        return await self.get_user(user_id) if user_id else None
+    # tokens and the users' lifecycle: storage/memory_accounts.py (MemoryAccounts)
 
 
 class MemoryUnitOfWork:

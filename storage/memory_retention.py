@@ -112,7 +112,7 @@ class MemoryRetention:
         records = self.state["records"]
         for record_id in [k for k, r in records.items() if r.application_id in owned]:
             del records[record_id]
-        for name in ("referees", "consents", "checks"):
+        for name in ("referees", "consents", "checks", "outbox"):  # outbox: its mail (DESIGN §10)
             table = self.state.setdefault(name, {})
             for key in [k for k, row in table.items() if row.application_id in owned]:
                 del table[key]

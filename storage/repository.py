@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +27,7 @@ from ats.domain.paging import Marker
 from ats.ports import Duplicate, IntakeLookup, NewSubmission
 from storage import intake_sql
 from storage import tables as t
+from storage.accounts_repository import AccountQueries
 from storage.outbox_repository import OutboxQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
 from storage.rows import (
@@ -46,7 +46,7 @@ async def _first(query: Any) -> dict[str, Any] | None:
     return await query.first().run()
 
 
-class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries):
+class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries, AccountQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -218,14 +218,7 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries):
     async def bump_session_version(self, user_id: UUID) -> None:
         await t.User.update({t.User.session_version: t.User.session_version + 1}).where(t.User.id == user_id).run()
 
-    async def add_token(self, user_id: UUID, token_hash: str, created_at: datetime) -> None:
-        await t.ApiToken.insert(
-            t.ApiToken(token_hash=token_hash, user_id=user_id, created_at=created_at)
-        ).run()
-
-    async def get_user_by_token(self, token_hash: str) -> User | None:
-        row = await _first(t.ApiToken.select().where(t.ApiToken.token_hash == token_hash))
-        return await self.get_user(row["user_id"]) if row else None
+    # tokens and the users' lifecycle: storage/accounts_repository.py (AccountQueries)
 
 
 class PiccoloUnitOfWork:

@@ -180,6 +180,7 @@ class RetentionQueries:
         await t.Referee.delete().where(t.Referee.application_id.is_in(erased_ids)).run()
         await t.ConsentRequest.delete().where(t.ConsentRequest.application_id.is_in(erased_ids)).run()
         await t.BackgroundCheck.delete().where(t.BackgroundCheck.application_id.is_in(erased_ids)).run()
+        await t.Outbox.delete().where(t.Outbox.application_id.is_in(erased_ids)).run()  # its mail (DESIGN §10)
         people = list({c.person_id for c in claims if c.application_id in erased})
         # Only this batch's people, and only their remaining applications: the subquery uses
         # the person_id index, so the cost follows the batch, not the table.

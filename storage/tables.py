@@ -123,6 +123,12 @@ class ApiToken(Table, tablename="api_tokens"):
     created_at = Timestamptz()
 
 
+    # Lifecycle (issue 9 item 12; migration 2026-12-02T16:00). Nullable for rows written before
+    # it: the migration fills them, and a missing expiry reads as created_at + 90 days.
+    token_id = UUID(null=True, default=None, unique=True)
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    hint = Varchar(length=4, default="")
 class Referee(Table, tablename="referees"):
     """A referee's contact details: personal data of the referee, erased with the application."""
 

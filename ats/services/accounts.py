@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from ats.domain import tokens
 from ats.domain.actors import SYSTEM, Actor, staff
-from ats.domain.errors import Conflict, Unauthorized, ValidationError
+from ats.domain.errors import Conflict, NotFound, Unauthorized, ValidationError
 from ats.domain.model import Role, User
+from ats.domain.tokens import ApiToken
 from ats.ports import Duplicate
 from ats.services.deps import Deps
 from ats.services.throttle import LoginLocked
@@ -91,21 +94,92 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_token(deps: Deps, *, email: str) -> str:
+@dataclass(frozen=True)
+class IssuedToken:
+    secret: str  # shown once, never stored
+    token: ApiToken
+
+
+async def new_token(deps: Deps, *, email: str, days: int | None = None, actor: Actor = SYSTEM) -> IssuedToken:
+    """Issue an API token for a user, valid `days` (default 90); audited under `actor`."""
     user = await deps.uow.repo.get_user_by_email(_normal_email(email))
     if user is None:
         raise ValidationError("There is no user with this email address.", field="email")
-    token = "ats_" + secrets.token_urlsafe(32)
+    if not user.active:
+        raise Conflict("This user is deactivated: no token can be issued.", field="email")
+    try:
+        valid_for = tokens.lifetime(days)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="days") from None
+    secret = "ats_" + secrets.token_urlsafe(32)
+    now = deps.clock.now()
+    token = ApiToken(
+        id=uuid4(),
+        user_id=user.id,
+        token_hash=_token_hash(secret),
+        created_at=now,
+        expires_at=now + valid_for,
+        hint=secret[-tokens.HINT_CHARS :],
+    )
     async with deps.uow.transaction() as tx:
-        await tx.add_token(user.id, _token_hash(token), deps.clock.now())
-        await tx.append_audit([deps.event(SYSTEM, "user.token_issued", details={"user": str(user.id)})])
+        await tx.add_token(token)
+        await tx.append_audit(
+            [deps.event(actor, "user.token_issued", details={"user": str(user.id), "token": str(token.id)})]
+        )
+    return IssuedToken(secret, token)
+
+
+async def issue_token(deps: Deps, *, email: str, days: int | None = None, actor: Actor = SYSTEM) -> str:
+    return (await new_token(deps, email=email, days=days, actor=actor)).secret
+
+
+async def list_tokens(deps: Deps, *, email: str) -> list[ApiToken]:
+    user = await deps.uow.repo.get_user_by_email(_normal_email(email))
+    if user is None:
+        raise ValidationError("There is no user with this email address.", field="email")
+    return await deps.uow.repo.list_tokens(user.id)
+
+
+async def revoke_token(deps: Deps, token_id: UUID, *, actor: Actor) -> ApiToken:
+    """Revoke one token; revoking a revoked token changes nothing and is not audited again."""
+    token = await deps.uow.repo.get_token(token_id)
+    if token is None:
+        raise NotFound("There is no token with this id. List them with `ats users tokens`.")
+    if token.revoked_at is None:
+        now = deps.clock.now()
+        async with deps.uow.transaction() as tx:
+            await tx.revoke_token(token_id, now)
+            await tx.append_audit(
+                [deps.event(actor, "user.token_revoked", details={"user": str(token.user_id), "token": str(token_id)})]
+            )
+        token.revoked_at = now
     return token
 
 
+async def deactivate(deps: Deps, *, email: str, actor: Actor) -> User:
+    """Deactivate a user: sign-in refused, every session ended (the session version moves on),
+    every token revoked. Deactivating an inactive user changes nothing."""
+    user = await deps.uow.repo.get_user_by_email(_normal_email(email))
+    if user is None:
+        raise ValidationError("There is no user with this email address.", field="email")
+    if user.active:
+        async with deps.uow.transaction() as tx:
+            await tx.set_user_active(user.id, False)
+            await tx.bump_session_version(user.id)
+            await tx.revoke_user_tokens(user.id, deps.clock.now())
+            await tx.append_audit([deps.event(actor, "user.deactivated", details={"user": str(user.id)})])
+        user.active = False
+    return user
+
+
 async def actor_for_token(deps: Deps, token: str) -> Actor:
-    user = await deps.uow.repo.get_user_by_token(_token_hash(token))
-    if user is None or not user.active:
-        raise Unauthorized("The API token is not valid. Create one with `ats users token`.")
+    found = await deps.uow.repo.get_token_by_hash(_token_hash(token))
+    user = await deps.uow.repo.get_user(found.user_id) if found else None
+    if found is None or user is None or not user.active or not found.usable(deps.clock.now()):
+        # One answer for unknown, expired, revoked and deactivated: a token reveals nothing.
+        raise Unauthorized(
+            "The API token is not valid (unknown, expired or revoked). Create one with `ats users token`."
+        )
     return staff(user.id, user.role)
 
 

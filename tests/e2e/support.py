@@ -20,7 +20,7 @@ import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -131,10 +131,14 @@ def add_staff(live: Any, *, email: str = "recruiter@example.com", role: str = "r
     token = "ats_" + secrets.token_urlsafe(32)
     sql_exec(
         live.database_url,
-        "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)",
+        "INSERT INTO api_tokens (token_hash, user_id, created_at, token_id, expires_at, hint) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
         hashlib.sha256(token.encode()).hexdigest(),
         user_id,
         now,
+        uuid.uuid4(),
+        now + timedelta(days=90),
+        token[-4:],
     )
     return Staff(user_id, email, password, token)
 

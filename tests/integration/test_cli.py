@@ -68,3 +68,38 @@ async def test_cli_errors_name_the_problem(container: Container) -> None:
     production["ATS_SMTP_URL"], production["ATS_MAIL_FROM"] = "smtp://127.0.0.1:25", "jobs@example.com"
     refused = ats(container, "jobs", "expire", "--as-of", "2999-01-01T00:00:00Z", env=production)
     assert refused.returncode == 1 and "production" in refused.stderr
+
+
+async def test_cli_token_lifecycle(container: Container) -> None:
+    import getpass
+
+    assert ats(container, "db", "migrate").returncode == 0
+    created = ats(container, "users", "create", "--email", "ops@example.com", "--role", "admin")
+    assert created.returncode == 0, created.stderr
+    issued = ats(container, "users", "token", "--email", "ops@example.com", "--days", "7")
+    assert issued.returncode == 0, issued.stderr
+    secret = last_line(issued)
+    assert secret.startswith("ats_")
+    listed = ats(container, "users", "tokens", "--email", "ops@example.com", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [row] = json.loads(listed.stdout)
+    assert set(row) == {"id", "created_at", "expires_at", "revoked_at", "status", "last4"}
+    assert row["status"] == "active" and row["last4"] == secret[-4:] and secret not in listed.stdout
+    assert row["id"] in issued.stdout
+    revoked = ats(container, "users", "revoke-token", row["id"])
+    assert revoked.returncode == 0, revoked.stderr
+    [row] = json.loads(ats(container, "users", "tokens", "--email", "ops@example.com", "--json").stdout)
+    assert row["status"] == "revoked" and row["revoked_at"]
+    for bad, message in (
+        (("users", "token", "--email", "ops@example.com", "--days", "0"), "1 to 366 days"),
+        (("users", "revoke-token", "not-an-id"), "not a token id"),
+        (("users", "tokens", "--email", "nobody@example.com", "--json"), "no user"),
+    ):
+        done = ats(container, *bad)
+        assert done.returncode == 1 and message in done.stderr, (bad, done.stderr)
+    deactivated = ats(container, "users", "deactivate", "--email", "ops@example.com")
+    assert deactivated.returncode == 0, deactivated.stderr
+    events = {e.action: e.actor for e in await container.deps.uow.repo.list_audit()}
+    who = f"cli:{getpass.getuser()}"
+    for action in ("user.created", "user.token_issued", "user.token_revoked", "user.deactivated"):
+        assert events[action] == who, (action, events)

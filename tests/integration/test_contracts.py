@@ -31,6 +31,7 @@ from ats.domain.model import (
 )
 from ats.domain.paging import Marker
 from ats.domain.records import new_record, tags_for
+from ats.domain.tokens import ApiToken
 from ats.ports import BlobMissing, BlobStore, Duplicate, KeyAccessDenied, KeyProvider, UnitOfWork
 from storage.keyring import HierarchicalKeyProvider
 from storage.kms import KmsKeyProvider
@@ -456,15 +457,53 @@ async def test_repo_users_and_tokens(uow: UnitOfWork) -> None:
     async with uow.transaction() as tx:
         await tx.add_user(user)
         await tx.add_user(other)
-        await tx.add_token(user.id, "a" * 64, T0)
-        await tx.add_token(other.id, "b" * 64, T0)
+        await tx.add_token(_token(user, "a"))
+        await tx.add_token(_token(other, "b"))
     assert await uow.repo.get_user(user.id) == user
     assert await uow.repo.get_user(uuid4()) is None
     assert await uow.repo.get_user_by_email(user.email) == user
     assert await uow.repo.get_user_by_email("nobody@example.com") is None
-    assert await uow.repo.get_user_by_token("a" * 64) == user
-    assert await uow.repo.get_user_by_token("b" * 64) == other
-    assert await uow.repo.get_user_by_token("c" * 64) is None
+    assert (await uow.repo.get_token_by_hash("a" * 64)).user_id == user.id
+    assert (await uow.repo.get_token_by_hash("b" * 64)).user_id == other.id
+    assert await uow.repo.get_token_by_hash("c" * 64) is None
+
+
+def _token(user: User, fill: str, *, created: datetime = T0, days: int = 90) -> ApiToken:
+    return ApiToken(
+        id=uuid4(),
+        user_id=user.id,
+        token_hash=fill * 64,
+        created_at=created,
+        expires_at=created + timedelta(days=days),
+        hint=fill * 4,
+    )
+
+
+@BACKENDS
+async def test_repo_token_lifecycle(uow: UnitOfWork) -> None:
+    user, other = _user(), _user()
+    first, second = _token(user, "a"), _token(user, "b", created=T0 + timedelta(minutes=1), days=1)
+    theirs = _token(other, "c")
+    async with uow.transaction() as tx:
+        for u in (user, other):
+            await tx.add_user(u)
+        for tok in (second, first, theirs):
+            await tx.add_token(tok)
+    assert await uow.repo.get_token(first.id) == first
+    assert await uow.repo.get_token(uuid4()) is None
+    assert await uow.repo.list_tokens(user.id) == [first, second]
+    at = T0 + timedelta(hours=1)
+    async with uow.transaction() as tx:
+        await tx.revoke_token(first.id, at)
+        await tx.revoke_token(first.id, at + timedelta(hours=1))  # already revoked: kept
+    assert (await uow.repo.get_token(first.id)).revoked_at == at
+    async with uow.transaction() as tx:
+        await tx.revoke_user_tokens(user.id, at + timedelta(hours=2))
+        await tx.set_user_active(user.id, False)
+    assert [t.revoked_at for t in await uow.repo.list_tokens(user.id)] == [at, at + timedelta(hours=2)]
+    assert (await uow.repo.get_token(theirs.id)).revoked_at is None
+    assert (await uow.repo.get_user(user.id)).active is False
+    assert (await uow.repo.get_user(other.id)).active is True
 
 
 async def _assert_nothing_from(uow: UnitOfWork, position: Position, person: Person) -> None:
@@ -552,12 +591,12 @@ async def test_repo_exception_inside_a_transaction_rolls_back(uow: UnitOfWork) -
             await tx.add_position(position)
             await tx.add_person(person)
             await tx.add_user(user)
-            await tx.add_token(user.id, "t" * 64, T0)
+            await tx.add_token(_token(user, "t"))
             await tx.append_audit([_event("doomed")])
             raise RuntimeError("crash")
     await _assert_nothing_from(uow, position, person)
     assert await uow.repo.get_user(user.id) is None
-    assert await uow.repo.get_user_by_token("t" * 64) is None
+    assert await uow.repo.get_token_by_hash("t" * 64) is None
 
 
 @BACKENDS
