@@ -7,6 +7,7 @@ what protects them), and it never runs lifecycle rules.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+
+from ats.settings import SettingsError
 
 EMULATOR_REGION = "eu-west-2"
 # moto accepts any credentials; fixed fake ones keep boto3 from searching the machine for real.
@@ -45,7 +48,33 @@ class Emulator:
                 self.process.kill()
 
 
+# moto[server] (with flask) and aiosmtpd are the optional `embedded` extra (pyproject.toml):
+# only the embedded mode and the tests need them, so they are looked up, never imported, here.
+EMBEDDED_MODULES = ("moto", "flask", "aiosmtpd")
+
+
+class EmbeddedExtraMissing(SettingsError):
+    """An installation problem the CLI reports like a configuration one: a message, no traceback."""
+
+
+def require_embedded_extra() -> None:
+    missing = []
+    for name in EMBEDDED_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    if missing:
+        raise EmbeddedExtraMissing(
+            f"the embedded mode needs {', '.join(missing)}, from the optional 'embedded' extra: "
+            "pip install -e '.[embedded]' (make run installs it)"
+        )
+
+
 def start_emulator(timeout: float = 30.0) -> Emulator:
+    require_embedded_extra()
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

@@ -13,10 +13,8 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
 
-from aiosmtpd.controller import Controller
-
 from ats.ports import ReceivedMail
-from storage.emulator import free_port
+from storage.emulator import free_port, require_embedded_extra
 
 KEEP = 500  # the newest messages kept; a development inbox, not an archive
 
@@ -70,6 +68,9 @@ class SmtpServer:
         self.inbox = MemoryInbox()
         self.host = host
         self.port = port or free_port()
+        require_embedded_extra()  # aiosmtpd is in the optional `embedded` extra
+        from aiosmtpd.controller import Controller
+
         self._controller = Controller(_Handler(self.inbox), hostname=host, port=self.port)
 
     @property
