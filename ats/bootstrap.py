@@ -88,6 +88,7 @@ def build(
         max_upload_bytes=settings.max_upload_bytes,
         policy=load_policy(),  # an invalid policy file stops start-up here
         links=LinkSigner(settings.ats_secret_key.get_secret_value()),
+        public_url=settings.ats_public_url,
         mail=_mailroom(settings, mailer, smtp_server.inbox if smtp_server else None),
     )
     return Container(
@@ -111,8 +112,9 @@ def from_environment() -> Container:
     return build(load_settings())
 
 
-def embedded(data_dir: Path, *, database_url: str | None = None) -> Container:
-    """`ats serve --embedded`: the S3/KMS emulator on loopback and SQLite, set up from nothing."""
+def embedded(data_dir: Path, *, database_url: str | None = None, public_url: str | None = None) -> Container:
+    """`ats serve --embedded`: the S3/KMS emulator on loopback and SQLite, set up from nothing.
+    `public_url` is where the server listens (links to candidates point there)."""
     emulator = start_emulator()
     smtp_server = start_smtp_server()  # a real SMTP listener on loopback; mail stays in memory
     region = "eu-west-2"
@@ -135,8 +137,8 @@ def embedded(data_dir: Path, *, database_url: str | None = None) -> Container:
         ats_kms_key_id=key_id,
         aws_region=region,
         ats_secret_key=secrets.token_urlsafe(48),
+        ats_public_url=public_url or "",
         ats_smtp_url=smtp_server.url,
-        ats_mail_from="ats@localhost",
         embedded=True,
     )
     return build(settings, emulator=emulator, smtp_server=smtp_server)

@@ -264,7 +264,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from ats.web.app import create_app
 
     if args.embedded:
-        container = embedded(Path(args.data_dir))
+        # Links to candidates point where this server listens (ATS_PUBLIC_URL of the embedded mode).
+        listen = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104 (a comparison)
+        listen = f"[{listen}]" if ":" in listen else listen
+        container = embedded(Path(args.data_dir), public_url=f"http://{listen}:{args.port}")
         from ats.seed import DEMO_RECRUITER, seed_demo
         from storage.migrate import migrate
 

@@ -7,15 +7,29 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlsplit
 
+import limits
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
 
 
+# Development From address: RFC 6761 reserves .localhost, so it names no real domain.
+DEV_MAIL_FROM = "no-reply@ats.localhost"
+
 EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+
+DEV_PUBLIC_URL = "http://127.0.0.1:8000"
+# Per-client limits by name, in the `limits` library's notation
+# (https://limits.readthedocs.io/en/stable/quickstart.html#rate-limit-string-notation).
+DEFAULT_RATE_LIMITS = {
+    "applications": "20/minute",
+    "privacy_requests": "5/minute",
+    "verification_codes": "10/minute",
+    "login": "10/minute",
+}
 
 
 class SettingsError(Exception):
@@ -36,6 +50,13 @@ class Settings(BaseSettings):
     # Named in the privacy notice (GDPR Art. 13(1)(a): the controller's identity and contact).
     ats_controller_name: str = Field(default="", max_length=200)
     ats_privacy_contact: str = Field(default="", max_length=254, validate_default=True)
+    # The site's own origin: every link meant for a person is built from it, never from the
+    # request's Host header (DESIGN §8). Required in production.
+    ats_public_url: str = Field(default="", validate_default=True)
+    # Extra Host names the server answers to besides the public URL's (comma-separated), e.g. an
+    # internal service name; loopback names are accepted in development only.
+    ats_allowed_hosts: tuple[str, ...] = ()
+    ats_rate_limits: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS), validate_default=True)
     # Mail (DESIGN §10): required in production; in development without it mail waits in the
     # outbox (the embedded mode sets both to its own in-process SMTP server).
     ats_smtp_url: SecretStr | None = Field(default=None, validate_default=True)
@@ -99,10 +120,73 @@ class Settings(BaseSettings):
         if not value:
             if info.data.get("ats_env") == "production":
                 raise ValueError("is required in production: the From address of mail to candidates")
-            return "ats@localhost"
+            return DEV_MAIL_FROM
         if not EMAIL.fullmatch(value):
             raise ValueError("must be an email address, e.g. no-reply@example.com")
         return value
+
+    @field_validator("ats_public_url")
+    @classmethod
+    def _public_url(cls, value: str, info: ValidationInfo) -> str:
+        production = info.data.get("ats_env") == "production"
+        value = value.strip()
+        if not value:
+            if production:
+                raise ValueError("is required in production: the site's https:// origin, e.g. https://jobs.example.com")
+            return DEV_PUBLIC_URL
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018  (raises ValueError on a malformed port)
+        except ValueError:
+            raise ValueError("has a malformed port") from None
+        allowed = ("https",) if production else ("https", "http")
+        if parts.scheme not in allowed or not parts.hostname:
+            raise ValueError("must be an https:// origin" + ("" if production else " (http:// in development)"))
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("must be an origin only: scheme, host and optional port, no path, query or user")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("ats_allowed_hosts", mode="before")
+    @classmethod
+    def _allowed_hosts(cls, value: object) -> tuple[str, ...]:
+        names = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        hosts = tuple(str(n).strip().lower() for n in names if str(n).strip())
+        for host in hosts:
+            if not re.fullmatch(r"(\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\]", host):
+                raise ValueError(f"{host!r} is not a host name (give names without scheme or port, comma-separated)")
+        return hosts
+
+    @field_validator("ats_rate_limits", mode="before")
+    @classmethod
+    def _rate_limits(cls, value: object) -> dict[str, str]:
+        given: dict[str, str] = {}
+        if isinstance(value, str):
+            for part in filter(None, (p.strip() for p in value.split(";"))):
+                name, sep, limit = part.partition("=")
+                if not sep:
+                    raise ValueError(f"{part!r} must be name=limit, e.g. applications=20/minute")
+                given[name.strip()] = limit.strip()
+        elif isinstance(value, Mapping):
+            given = {str(k): str(v) for k, v in value.items()}
+        else:
+            raise ValueError("must look like applications=20/minute;privacy_requests=5/minute;login=10/minute")
+        unknown = sorted(set(given) - set(DEFAULT_RATE_LIMITS))
+        if unknown:
+            raise ValueError(f"unknown limit {', '.join(unknown)} (known: {', '.join(DEFAULT_RATE_LIMITS)})")
+        for name, limit in given.items():
+            try:
+                limits.parse(limit)
+            except ValueError:
+                raise ValueError(f"{name}={limit!r} is not a limit like 20/minute or 100/hour") from None
+        return {**DEFAULT_RATE_LIMITS, **given}
+
+    def rate_limit(self, name: str) -> limits.RateLimitItem:
+        """The parsed per-client limit `name` (applications, privacy_requests, login)."""
+        return limits.parse(self.ats_rate_limits[name])
+
+    @property
+    def public_host(self) -> str:
+        return urlsplit(self.ats_public_url).hostname or ""
 
     @property
     def production(self) -> bool:

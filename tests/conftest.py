@@ -125,7 +125,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
+# The suite posts many applications from 127.0.0.1 within a minute; tests of the limits
+# themselves pass their own `ats_rate_limits`.
+TEST_RATE_LIMITS = "applications=100000/minute;privacy_requests=100000/minute;login=100000/minute"
+
+
 def make_settings(database_url: str, s3env: S3Env, **overrides: Any) -> Settings:
+    overrides.setdefault("ats_rate_limits", TEST_RATE_LIMITS)
     return load_settings(
         {},
         ats_env="development",
@@ -156,8 +162,8 @@ async def container(database_url: str, s3env: S3Env) -> AsyncIterator[Container]
 class LiveServer:
     """The whole app under uvicorn on a loopback port, in a thread with its own event loop."""
 
-    def __init__(self, app: Any) -> None:
-        self.port = free_port()
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
@@ -188,14 +194,29 @@ class Live:
         return httpx.Client(base_url=self.url, timeout=30, **kwargs)
 
 
-@pytest.fixture
-def live(database_url: str, s3env: S3Env) -> Iterator[Live]:
-    """The app served over real HTTP (uvicorn), migrated, with real S3/KMS and the database."""
+@contextlib.contextmanager
+def serve_live(database_url: str, s3env: S3Env, **overrides: Any) -> Iterator[Live]:
+    """The app under uvicorn on a free loopback port, whose URL is also its ATS_PUBLIC_URL."""
     from ats.web.app import create_app
     from storage.migrate import migrate
 
-    c = build(make_settings(database_url, s3env))
+    port = free_port()
+    overrides.setdefault("ats_public_url", f"http://127.0.0.1:{port}")
+    c = build(make_settings(database_url, s3env, **overrides))
     if database_url.startswith("sqlite"):
         asyncio.run(migrate())
-    with LiveServer(create_app(c)) as server:
+    with LiveServer(create_app(c), port=port) as server:
         yield Live(server.url, c, s3env, database_url)
+
+
+@pytest.fixture
+def live(database_url: str, s3env: S3Env) -> Iterator[Live]:
+    """The app served over real HTTP (uvicorn), migrated, with real S3/KMS and the database."""
+    with serve_live(database_url, s3env) as server:
+        yield server
+
+
+@pytest.fixture
+def live_with(database_url: str, s3env: S3Env) -> Any:
+    """`with live_with(ats_rate_limits=...) as live:` the `live` server with other settings."""
+    return lambda **overrides: serve_live(database_url, s3env, **overrides)

@@ -30,6 +30,8 @@ class Deps:
     max_upload_bytes: int = 10 * 1024 * 1024
     policy: PolicyBook = field(default_factory=load_policy)
     links: LinkSigner = field(default_factory=lambda: LinkSigner(secrets.token_urlsafe(32)))
+    # ATS_PUBLIC_URL: the origin of every link sent to a person (ats.services.links.candidate_link).
+    public_url: str = "http://127.0.0.1:8000"
     mail: Mailroom = field(default_factory=default_mailroom)  # DESIGN §10 (ats.services.mail)
     # Per-process sign-in state: argon2 slots and login throttling (ats.services.throttle).
     passwords: Passwords = field(default_factory=Passwords)

@@ -8,7 +8,8 @@ key; https://itsdangerous.palletsprojects.com/en/stable/timed/): tampering or ag
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -48,3 +49,13 @@ class LinkSigner:
             return UUID(data["a"]), (UUID(data["s"]) if data.get("s") else None)
         except (KeyError, ValueError):
             raise LinkInvalid("This link is not valid.") from None
+
+
+# The candidate pages these tokens open (ats.web.candidate_links serves them at these paths).
+LINK_PATHS = {"offer": "/offer/", "consent": "/consent/"}
+
+
+def candidate_link(public_url: str, kind: Literal["offer", "consent"], token: str) -> str:
+    """The absolute link for a person, on ATS_PUBLIC_URL: never on the request's Host header,
+    which whoever sends the request chooses (DESIGN §8; OWASP "Host header injection")."""
+    return f"{public_url.rstrip('/')}{LINK_PATHS[kind]}{quote(token, safe='')}"

@@ -17,6 +17,7 @@ from ats.domain.model import Application, Position, Record
 from ats.domain.records import tags_for
 from ats.services import accounts, applications, background, positions, references, retention, workflow
 from ats.services.deps import Deps
+from ats.services.links import candidate_link
 from ats.web.errors import json_domain_error, json_error
 from ats.web.forms import parse_multipart, referees_from, text_fields, upload_from
 from ats.web.openapi import openapi_document
@@ -172,7 +173,9 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
     async def json_body(request: Request) -> dict:
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: json.loads recurses once per nesting level, so a body nested
+            # deeper than the interpreter's recursion limit cannot be parsed (issue 9 item 4).
             raise ValidationError("Send a JSON object in the request body.", code="malformed_json") from None
         if not isinstance(body, dict):
             raise ValidationError("Send a JSON object in the request body.", code="malformed_json")
@@ -224,7 +227,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         )
         result: dict = {"id": str(moved.application_id), "from": moved.from_status.value, "status": moved.status.value}
         if moved.offer_token:
-            result["offer_link"] = str(request.url_for("offer_page", token=moved.offer_token))
+            result["offer_link"] = candidate_link(deps.public_url, "offer", moved.offer_token)
         return JSONResponse(result)
 
     async def add_referees(request: Request) -> Response:
@@ -255,7 +258,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
             deps, actor, _uuid(request, "application_id", "application"), body.get("check_types")
         )
         return JSONResponse(
-            {**consent_json(consent), "link": str(request.url_for("consent_page", token=token))}, status_code=201
+            {**consent_json(consent), "link": candidate_link(deps.public_url, "consent", token)}, status_code=201
         )
 
     async def background_overview(request: Request) -> Response:

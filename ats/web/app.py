@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ats.bootstrap import Container
 from ats.web import api, candidate, candidate_links
 from ats.web.csrf import MultipartOnlyWhereExpected, skip_middleware_check
-from ats.web.security import BodyLimit, SecurityHeaders
+from ats.web.ratelimit import RateLimit, RateLimiter
+from ats.web.security import LOOPBACK_HOSTS, BodyLimit, FormGuard, HostCheck, SecurityHeaders
 
 HERE = Path(__file__).parent
 ADMIN_TEMPLATES = HERE.parent.parent / "admin" / "templates"
@@ -120,7 +121,6 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
         send_csrf_failed=_csrf_failed,
     )
 
-
     async def csrf_unless_api(scope: Scope, receive: Receive, send: Send) -> None:
         # The JSON API authenticates by bearer token, never by cookie, so asgi-csrf (which skips
         # it anyway) is left out of its path: it would sign a fresh token on every request.
@@ -129,11 +129,22 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
         else:
             await protected(scope, receive, send)
 
-    # The body cap sits outside CSRF, which buffers a form's body while it looks for the token.
+    # The body caps sit outside CSRF, which buffers a form's body while it looks for the token:
+    # BodyLimit caps by media type, then FormGuard checks an urlencoded body's fields and encoding.
     limited = BodyLimit(
-        MultipartOnlyWhereExpected(csrf_unless_api),
+        FormGuard(MultipartOnlyWhereExpected(csrf_unless_api)),
         # Two files at the upload limit, plus room for the text fields and boundaries.
         max_bytes=2 * settings.max_upload_bytes + 256 * 1024,
         max_upload_mb=settings.ats_max_upload_mb,
     )
-    return SecurityHeaders(limited, hsts=settings.production)  # type: ignore[return-value]
+    # Rate limits before any body is read: a refused request costs no parsing and stores nothing.
+    limiter = RateLimiter({name: settings.rate_limit(name) for name in settings.ats_rate_limits})
+    app.state.rate_limiter = limiter  # the login throttle uses the same limiter (its `login` limit)
+    throttled = RateLimit(limited, limiter)
+    # Only our own host names; loopback too in development (local runs and tests).
+    hosts = [
+        settings.public_host,
+        *settings.ats_allowed_hosts,
+        *([] if settings.production else LOOPBACK_HOSTS),
+    ]
+    return SecurityHeaders(HostCheck(throttled, hosts), hsts=settings.production)  # type: ignore[return-value]

@@ -11,6 +11,7 @@ from starlette.templating import Jinja2Templates
 from ats.domain.errors import DomainError, ValidationError
 from ats.services import background, workflow
 from ats.services.deps import Deps
+from ats.services.links import LINK_PATHS
 from ats.web.errors import status_for
 
 
@@ -85,7 +86,11 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
                 raise ValidationError("Choose to authorise, decline or withdraw.", field="action")
             view = await background.consent_page(deps, token, withdrawing=True)
         except ValidationError as exc:
-            view = await background.consent_page(deps, token, withdrawing=True)
+            try:
+                # The form is redisplayed only under a valid link; a bad link is its own answer.
+                view = await background.consent_page(deps, token, withdrawing=True)
+            except DomainError as link_error:
+                return error(request, link_error)
             return consent_page(
                 request,
                 view,
@@ -98,8 +103,8 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         return consent_page(request, view)
 
     return [
-        Route("/offer/{token}", offer_page, methods=["GET"], name="offer_page"),
-        Route("/offer/{token}", offer_answer, methods=["POST"]),
-        Route("/consent/{token}", consent_view, methods=["GET"], name="consent_page"),
-        Route("/consent/{token}", consent_answer, methods=["POST"]),
+        Route(LINK_PATHS["offer"] + "{token}", offer_page, methods=["GET"], name="offer_page"),
+        Route(LINK_PATHS["offer"] + "{token}", offer_answer, methods=["POST"]),
+        Route(LINK_PATHS["consent"] + "{token}", consent_view, methods=["GET"], name="consent_page"),
+        Route(LINK_PATHS["consent"] + "{token}", consent_answer, methods=["POST"]),
     ]

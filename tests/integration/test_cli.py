@@ -66,6 +66,7 @@ async def test_cli_errors_name_the_problem(container: Container) -> None:
     assert no_contact.returncode == 2 and "ATS_PRIVACY_CONTACT" in no_contact.stderr
     production["ATS_PRIVACY_CONTACT"] = "privacy@example.com"
     production["ATS_SMTP_URL"], production["ATS_MAIL_FROM"] = "smtp://127.0.0.1:25", "jobs@example.com"
+    production["ATS_PUBLIC_URL"] = "https://jobs.example.com"
     refused = ats(container, "jobs", "expire", "--as-of", "2999-01-01T00:00:00Z", env=production)
     assert refused.returncode == 1 and "production" in refused.stderr
 

@@ -31,7 +31,9 @@ def test_production_without_a_privacy_contact_stops_start_up_naming_it() -> None
 
 @pytest.mark.parametrize("contact", ["privacy@example.com", "https://example.com/privacy", "  dpo@exämple.fr "])
 def test_privacy_contact_accepts_an_email_or_https_url(contact: str) -> None:
-    settings = load_settings({**BASE, "ATS_ENV": "production", "ATS_PRIVACY_CONTACT": contact})
+    settings = load_settings(
+        {**BASE, "ATS_ENV": "production", "ATS_PRIVACY_CONTACT": contact, "ATS_PUBLIC_URL": "https://jobs.example.com"}
+    )
     assert settings.ats_privacy_contact == contact.strip()
 
 
