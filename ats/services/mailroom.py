@@ -13,7 +13,7 @@ from ats.ports import Inbox, MailCipher, Mailer
 class Mailroom:
     mailer: Mailer
     cipher: MailCipher
-    sender: str = "ats@localhost"
+    sender: str = "no-reply@ats.localhost"
     inbox: Inbox | None = None  # the embedded SMTP server's messages (development mailbox)
 
 

@@ -37,7 +37,7 @@ def dev(database_url: str, s3env: S3Env) -> Iterator[tuple[Live, SmtpServer]]:
 
 def _send(smtp: SmtpServer, *, to: str, subject: str, body: str) -> None:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "ats@localhost", to, subject
+    message["From"], message["To"], message["Subject"] = "no-reply@ats.localhost", to, subject
     message.set_content(body)
     with smtplib.SMTP(smtp.host, smtp.port, timeout=10) as client:
         client.send_message(message)

@@ -230,6 +230,12 @@ def test_production_needs_smtp_and_a_from_address() -> None:
         load_settings({**BASE, "ATS_MAIL_FROM": "jobs at example"})
 
 
+def test_the_development_from_address_is_itself_valid() -> None:
+    """`ats serve --embedded` sets ATS_MAIL_FROM to the development default: it must pass."""
+    default = load_settings(BASE).ats_mail_from
+    assert load_settings({**BASE, "ATS_MAIL_FROM": default}).ats_mail_from == default
+
+
 def test_smtp_url_forms() -> None:
     assert parse_smtp_url("smtp://mail.example.com") == parse_smtp_url("smtp://mail.example.com:25")
     tls = parse_smtp_url("smtps://us%40r:p%3Ass@mail.example.com")
@@ -237,4 +243,4 @@ def test_smtp_url_forms() -> None:
     plain = parse_smtp_url("smtp://mail.example.com:587")
     assert (plain.port, plain.implicit_tls, plain.username) == (587, False, None)
     settings = load_settings({**BASE, "ATS_SMTP_URL": "smtp://u:pw-7f3k@mail.example.com:587"})
-    assert "pw-7f3k" not in repr(settings) and settings.ats_mail_from == "ats@localhost"
+    assert "pw-7f3k" not in repr(settings) and settings.ats_mail_from == "no-reply@ats.localhost"
