@@ -34,14 +34,15 @@ async def test_every_job_runs_and_is_recorded() -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(run_schedule(deps, default_schedule(production=False), stop=stop))
     for _ in range(200):
-        if len(await deps.uow.repo.list_job_runs()) == 3:
+        if len(await deps.uow.repo.list_job_runs()) == 4:
             break
         await asyncio.sleep(0.01)
     stop.set()
     await task
     runs = {r.job: r for r in await deps.uow.repo.list_job_runs()}
-    assert set(runs) == {"retag", "sweep", "expire"}
+    assert set(runs) == {"retag", "sweep", "expire", "mail"}
     assert all(r.status == "ok" and r.finished_at is not None for r in runs.values()), runs
     assert runs["retag"].counts["retagged"] == 1
     assert runs["expire"].counts["erased"] == 1
+    assert runs["mail"].counts["delivered"] == 0  # nothing queued
     assert isinstance(uuid.UUID(str(runs["expire"].id)), uuid.UUID)
