@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
@@ -97,6 +98,37 @@ def application_json(a: Application) -> dict:
     }
 
 
+def _not_json(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_text(body: object) -> None:
+    """Every string of a parsed body must be text a database can store: JSON's \\u escapes can
+    spell a lone surrogate (not encodable as UTF-8) or NUL (refused by PostgreSQL in text), and
+    both once answered 500. Walked without recursion (the body may be deep)."""
+    pending = [body]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and ("\x00" in item or (not item.isascii() and _has_surrogate(item))):
+            raise ValidationError(
+                "Text in the request must be Unicode without NUL characters or unpaired surrogates.",
+                code="invalid_text",
+            )
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _uuid(request: Request, name: str, what: str) -> UUID:
     try:
         return UUID(request.path_params[name])
@@ -172,13 +204,15 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
 
     async def json_body(request: Request) -> dict:
         try:
-            body = await request.json()
+            # NaN and Infinity are not JSON (RFC 8259 §6); Python's parser accepts them by default.
+            body = json.loads(await request.body(), parse_constant=_not_json)
         except (ValueError, RecursionError):
             # RecursionError: json.loads recurses once per nesting level, so a body nested
             # deeper than the interpreter's recursion limit cannot be parsed (issue 9 item 4).
             raise ValidationError("Send a JSON object in the request body.", code="malformed_json") from None
         if not isinstance(body, dict):
             raise ValidationError("Send a JSON object in the request body.", code="malformed_json")
+        _check_text(body)
         return body
 
     async def conclude(request: Request) -> Response:

@@ -182,6 +182,14 @@ class FormGuard:
             message = f"The form has too many fields (at most {FORM_MAX_FIELDS}). Reload the page and send it again."
             await refuse(scope, send, 413, "too_many_fields", message)
             return
+        # NUL, raw or percent-encoded, is no character a person types, and PostgreSQL refuses it
+        # in text columns (it once answered 500 from a panel form).
+        if b"\x00" in body or b"%00" in body:
+            message = (
+                "The form contains a NUL character, which no field accepts. Remove it and send it again."
+            )
+            await refuse(scope, send, 400, "invalid_text", message)
+            return
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:

@@ -276,3 +276,41 @@ def test_links_follow_ats_public_url_not_the_server_address(live_with: Any) -> N
             assert consent.json()["link"].startswith("https://jobs.example.com/consent/")
             assert client.get("/", headers={"Host": "jobs.example.com"}).status_code == 200
             assert client.get("/", headers={"Host": "jobs.example.com.evil.example"}).status_code == 400
+
+
+def test_text_with_nul_or_a_lone_surrogate_is_a_4xx(
+    live: Any, client: httpx.Client, position: uuid.UUID
+) -> None:
+    """PostgreSQL refuses NUL in text and Python cannot encode a lone surrogate to UTF-8: both
+    once reached the database from a legal-hold reason and answered 500."""
+    from tests.e2e.support import add_staff, admin_login
+
+    application_id = api_apply(client, position).json()["id"]
+    officer = add_staff(live, email="officer@example.com", role="privacy_officer")
+    before = everything(live)
+    for reason in ('"\\ud800"', '"a\\u0000b"'):
+        response = client.put(
+            f"{API}/applications/{application_id}/legal-hold",
+            content=b'{"reason": ' + reason.encode() + b"}",
+            headers={**bearer(officer), "Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, (reason, response.status_code, response.text[:300])
+        assert assert_error_shape(response)["code"] == "invalid_text"
+    with live.client() as panel:
+        assert admin_login(panel, officer).status_code == 303
+        token = csrf_field(panel.get(f"/admin/applications/{application_id}").text)
+        after_login = everything(live)
+        response = panel.post(
+            f"/admin/applications/{application_id}/legal-hold",
+            content=f"csrftoken={token}&action=set&reason=a%00b".encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 400, (response.status_code, response.text[:300])
+        assert everything(live) == after_login
+    assert everything(live)["rows"] == before["rows"]
+    held = sql_all(
+        live.database_url,
+        "SELECT legal_hold_reason FROM applications WHERE id = $1",
+        uuid.UUID(application_id),
+    )
+    assert held == [(None,)]
