@@ -15,6 +15,7 @@ from ats.ports import BlobStore, Clock, Inbox, KeyProvider, Mailer, UnitOfWork
 from ats.services.deps import Deps
 from ats.services.links import LinkSigner
 from ats.services.mailroom import Mailroom
+from ats.services.throttle import LoginThrottle
 from ats.settings import Settings, load_settings, parse_smtp_url
 from storage import engine as db
 from storage.emulator import Emulator, clients, provision, start_emulator
@@ -90,6 +91,8 @@ def build(
         links=LinkSigner(settings.ats_secret_key.get_secret_value()),
         public_url=settings.ats_public_url,
         mail=_mailroom(settings, mailer, smtp_server.inbox if smtp_server else None),
+        # The per-client sign-in budget is ATS_RATE_LIMITS' `login`; the per-account one is fixed.
+        login_throttle=LoginThrottle(client=settings.ats_rate_limits["login"]),
     )
     return Container(
         settings=settings, deps=deps, engine=engine, emulator=emulator, s3=s3, kms=kms, smtp_server=smtp_server

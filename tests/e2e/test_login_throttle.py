@@ -38,3 +38,11 @@ def test_five_failures_answer_429_with_retry_after_and_one_audit_event(
     assert "user.login" not in actions
     assert recruiter.email not in repr(rows)
     assert str(recruiter.id) in next(str(r[1]) for r in rows if r[0] == "user.login_locked")
+
+
+def test_the_per_client_sign_in_budget_follows_ats_rate_limits(live_with: Any) -> None:
+    """`login` in ATS_RATE_LIMITS sets the per-client budget: different accounts, one client."""
+    with live_with(ats_rate_limits="login=2/minute") as served, served.client() as client:
+        answers = [_post_login(client, f"nobody{i}@example.com", "wrong password, long enough") for i in range(3)]
+    assert [a.status_code for a in answers] == [401, 401, 429]
+    assert int(answers[-1].headers["retry-after"]) >= 1
