@@ -95,17 +95,18 @@ class IntakeLookup:
     """What an intake must know before it writes, read in one go."""
 
     position: Position | None
-    person_id: UUID | None  # the person with this email, if any
-    duplicate: bool  # that person has applied to this position already
+    # An application to this position whose contact row has this email, if any (issue 9 #10).
+    duplicate_of: UUID | None
 
 
 @dataclass
 class NewSubmission:
-    """Every row one intake writes. `person` is None when application.person_id names an
-    existing person; `events` are chained when stored."""
+    """Every row one intake writes. Each application has its own person row: a public form
+    never attaches an upload to someone else's contact row (issue 9 #10). `events` are
+    chained when stored."""
 
     application: Application
-    person: Person | None
+    person: Person
     data_key: DataKeyRow
     records: list[Record]
     referees: list[Referee]
@@ -185,6 +186,11 @@ class UnitOfWork(Protocol):
 
 class Duplicate(Exception):
     """A unique constraint refused a write (raised by repositories)."""
+
+
+class PositionClosed(Exception):
+    """save_submission found the position no longer open inside its write transaction (a
+    conclusion committed after the intake's lookup): nothing was written (issue 9 #2)."""
 
 
 

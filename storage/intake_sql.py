@@ -15,6 +15,7 @@ reads rows written here back through the piccolo repository.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,8 @@ from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
 
 from ats.domain import audit as audit_chain
-from ats.ports import NewSubmission
+from ats.domain.model import PositionStatus
+from ats.ports import NewSubmission, PositionClosed
 from storage import tables as t
 from storage.sqlite_pool import PooledSQLiteEngine
 
@@ -54,10 +56,18 @@ def _insert(table: type[Table], placeholder: Callable[[int], str]) -> str:
     return f'INSERT INTO "{table._meta.tablename}" ({COLUMN_LIST[table]}) VALUES ({marks})'  # noqa: S608 (names from storage.tables, values bound)
 
 
+def dedupe_key(position_id: UUID, email: str) -> str:
+    """One application per email and position, enforced by the unique `dedupe_key` even for
+    two intakes at once (each has its own person row, so person ids cannot serve). A digest,
+    not the address: the row is personal data either way and goes with the application.
+    36 + 1 + 40 characters fit the column's 80."""
+    return f"{position_id}:{hashlib.sha256(email.encode()).hexdigest()[:40]}"
+
+
 def submission_rows(s: NewSubmission) -> list[tuple[type[Table], list[tuple[Any, ...]]]]:
     """The rows of one submission, table by table, in foreign-key order (audit rows apart)."""
     a = s.application
-    application = {**vars(a), "status": a.status.value, "dedupe_key": f"{a.person_id}:{a.position_id}"}
+    application = {**vars(a), "status": a.status.value, "dedupe_key": dedupe_key(a.position_id, s.person.email)}
     records = [
         {
             **vars(r),
@@ -68,9 +78,7 @@ def submission_rows(s: NewSubmission) -> list[tuple[type[Table], list[tuple[Any,
         }
         for r in s.records
     ]
-    rows: list[tuple[type[Table], list[tuple[Any, ...]]]] = []
-    if s.person is not None:
-        rows.append((t.Person, [_values(t.Person, vars(s.person))]))
+    rows: list[tuple[type[Table], list[tuple[Any, ...]]]] = [(t.Person, [_values(t.Person, vars(s.person))])]
     rows.append((t.Application, [_values(t.Application, application)]))
     rows.append((t.DataKey, [_values(t.DataKey, vars(s.data_key))]))
     rows.append((t.Record, [_values(t.Record, r) for r in records]))
@@ -96,23 +104,30 @@ HEAD_UPDATE = 'UPDATE "audit_head" SET seq = {a}, hash = {b} WHERE id = 1'
 # SQLite: each function runs whole on the connection's thread.
 
 SQLITE_POSITION = 'SELECT * FROM "positions" WHERE id = ?'
-SQLITE_PERSON = 'SELECT id FROM "persons" WHERE email = ?'
-SQLITE_DEDUPE = 'SELECT 1 AS found FROM "applications" WHERE dedupe_key = ?'
+# By email through the join (persons.email and applications.person_id are indexed), so rows
+# written before each application had its own person row are found too.
+SQLITE_DUPLICATE = (
+    'SELECT a.id FROM "applications" a JOIN "persons" pe ON pe.id = a.person_id '
+    "WHERE pe.email = ? AND a.position_id = ? LIMIT 1"
+)
+SQLITE_STILL_OPEN = 'SELECT status FROM "positions" WHERE id = ?'
+OPEN = PositionStatus.OPEN.value
 
 
-def _sqlite_lookup(db: sqlite3.Connection, position_id: UUID, email: str) -> tuple[Row | None, UUID | None, bool]:
+def _sqlite_lookup(db: sqlite3.Connection, position_id: UUID, email: str) -> tuple[Row | None, UUID | None]:
     position = db.execute(SQLITE_POSITION, (position_id,)).fetchone()
-    person = db.execute(SQLITE_PERSON, (email,)).fetchone()
-    if position is None or person is None:
-        return position, person["id"] if person else None, False
-    dedupe = f"{person['id']}:{position_id}"
-    return position, person["id"], db.execute(SQLITE_DEDUPE, (dedupe,)).fetchone() is not None
+    duplicate = db.execute(SQLITE_DUPLICATE, (email, position_id)).fetchone() if position else None
+    return position, duplicate["id"] if duplicate else None
 
 
 def _sqlite_save(db: sqlite3.Connection, s: NewSubmission) -> None:
-    # IMMEDIATE takes the write lock at BEGIN, as PiccoloUnitOfWork.transaction does.
+    # IMMEDIATE takes the write lock at BEGIN, as PiccoloUnitOfWork.transaction does: no
+    # conclusion can commit between this check and the COMMIT (issue 9 #2).
     db.execute("BEGIN IMMEDIATE")
     try:
+        position = db.execute(SQLITE_STILL_OPEN, (s.application.position_id,)).fetchone()
+        if position is None or position["status"] != OPEN:
+            raise PositionClosed(str(s.application.position_id))
         for table, values in submission_rows(s):
             db.executemany(SQLITE_INSERT[table], values)
         head = db.execute(HEAD_SQL).fetchone()
@@ -149,13 +164,22 @@ async def _on_sqlite_thread(engine: PooledSQLiteEngine, fn: Callable[..., Any], 
 # the texts vary only with the number of rows (a handful of shapes).
 
 POSTGRES_LOOKUP = """
-SELECT p.*, pe.id AS person_id,
-       EXISTS (SELECT 1 FROM "applications" a
-               WHERE a.dedupe_key = pe.id::text || ':' || $1::text) AS duplicate
+SELECT p.*,
+       (SELECT a.id FROM "applications" a JOIN "persons" pe ON pe.id = a.person_id
+        WHERE pe.email = $2 AND a.position_id = $1 LIMIT 1) AS duplicate_of
 FROM (SELECT 1) AS one
 LEFT JOIN "positions" p ON p.id = $1
-LEFT JOIN "persons" pe ON pe.email = $2
 """
+# FOR SHARE on the position: a conclusion that updated it first makes this wait and then read
+# the concluded row (READ COMMITTED re-reads a locked row); one that comes later waits for
+# this commit, so its UPDATE of the applications sees this one. Same lock order as the
+# conclusion (position, then audit head): no deadlock.
+POSTGRES_STILL_OPEN = 'SELECT status FROM "positions" WHERE id = {mark} FOR SHARE'
+POSTGRES_RESULT = (
+    "SELECT (SELECT status FROM still) AS position_status, (SELECT seq FROM head) AS seq, "
+    "(SELECT hash FROM head) AS hash"
+)
+
 
 
 def _ctes(groups: list[tuple[type[Table], list[tuple[Any, ...]]]], args: list[Any]) -> list[str]:
@@ -174,7 +198,7 @@ def _ctes(groups: list[tuple[type[Table], list[tuple[Any, ...]]]], args: list[An
     return ctes
 
 
-async def _postgres_lookup(engine: PostgresEngine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None, bool]:
+async def _postgres_lookup(engine: PostgresEngine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None]:
     if engine.pool is None:  # CLI and tests without a pool: one connection, as piccolo does
         db = await engine.get_new_connection()
         try:
@@ -184,8 +208,8 @@ async def _postgres_lookup(engine: PostgresEngine, position_id: UUID, email: str
     else:
         async with engine.pool.acquire() as db:
             row = await db.fetchrow(POSTGRES_LOOKUP, position_id, email)
-    position = {k: v for k, v in row.items() if k not in {"person_id", "duplicate"}}
-    return (position if position["id"] is not None else None), row["person_id"], row["duplicate"]
+    position = {k: v for k, v in row.items() if k != "duplicate_of"}
+    return (position if position["id"] is not None else None), row["duplicate_of"]
 
 
 async def _postgres_save(engine: PostgresEngine, s: NewSubmission) -> None:
@@ -193,11 +217,24 @@ async def _postgres_save(engine: PostgresEngine, s: NewSubmission) -> None:
         db = tx.connection
         args: list[Any] = []
         ctes = _ctes(submission_rows(s), args)
-        # The head row lock serialises chain appends across writers (as append_audit does).
-        head = await db.fetchrow(f"WITH {', '.join(ctes)} {HEAD_SQL} FOR UPDATE", *args)
+        args.append(s.application.position_id)
+        ctes.append(f"still AS ({POSTGRES_STILL_OPEN.format(mark=f'${len(args)}')})")
+        # The head row lock serialises chain appends across writers (as append_audit does),
+        # taken by an UPDATE that changes nothing, whose EXISTS (an init plan, run before the
+        # scan) locks the position first: the conclusion's order too, so the two never deadlock.
+        ctes.append(
+            'head AS (UPDATE "audit_head" SET seq = seq WHERE id = 1 AND EXISTS (SELECT 1 FROM still) '
+            "RETURNING seq, hash)"
+        )
+        row = await db.fetchrow(f"WITH {', '.join(ctes)} {POSTGRES_RESULT}", *args)
+        if row["position_status"] != OPEN:
+            raise PositionClosed(str(s.application.position_id))  # rolls back every insert
+        head = row if row["seq"] is not None else None
         if head is None:
-            await db.execute(HEAD_INSERT.format(mark="$1"), audit_chain.GENESIS)
-            head = {"seq": 0, "hash": audit_chain.GENESIS}
+            # The first write of a new database, maybe several at once: one inserts the head,
+            # the others wait for it and lock the committed row.
+            await db.execute(HEAD_INSERT.format(mark="$1") + " ON CONFLICT (id) DO NOTHING", audit_chain.GENESIS)
+            head = await db.fetchrow(f"{HEAD_SQL} FOR UPDATE")
         audit_chain.chain(s.events, head_seq=head["seq"], head_hash=head["hash"])
         args = []
         ctes = _ctes([(t.AuditEvent, audit_rows(s))], args)
@@ -209,9 +246,8 @@ async def _postgres_save(engine: PostgresEngine, s: NewSubmission) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-async def lookup(engine: Engine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None, bool]:
-    """The position's row, the id of the person with this email, and whether that person has
-    applied to this position already."""
+async def lookup(engine: Engine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None]:
+    """The position's row, and an application to it under this email if there is one."""
     if isinstance(engine, PooledSQLiteEngine):
         return await _on_sqlite_thread(engine, _sqlite_lookup, position_id, email)
     if isinstance(engine, PostgresEngine):
@@ -220,7 +256,8 @@ async def lookup(engine: Engine, position_id: UUID, email: str) -> tuple[Row | N
 
 
 async def save(engine: Engine, submission: NewSubmission) -> None:
-    """Every row of one submission and its audit events, in one transaction."""
+    """Every row of one submission and its audit events, in one transaction; PositionClosed
+    (nothing written) when the position is no longer open inside it."""
     if isinstance(engine, PooledSQLiteEngine):
         await _on_sqlite_thread(engine, _sqlite_save, submission)
     elif isinstance(engine, PostgresEngine):

@@ -35,6 +35,7 @@ from ats.ports import (
     KeyAccessDenied,
     NewSubmission,
     ObjectInfo,
+    PositionClosed,
     StoredVersion,
 )
 from storage.memory_accounts import MemoryAccounts
@@ -189,13 +190,18 @@ class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAcco
         return copy.copy(self.state["persons"].get(person_id))
 
     async def add_person(self, person: Person) -> None:
-        self._unique("persons", "email", person.email)
+        # No unique email: each application has its own contact row (issue 9 #10).
         self.state["persons"][person.id] = copy.copy(person)
 
     async def intake_lookup(self, position_id: UUID, email: str) -> IntakeLookup:
-        person = await self.get_person_by_email(email)
-        duplicate = bool(person and await self.find_application(person.id, position_id))
-        return IntakeLookup(await self.get_position(position_id), person.id if person else None, duplicate)
+        persons = self.state["persons"]
+        duplicate = [
+            a.id
+            for a in self.state["applications"].values()
+            if a.position_id == position_id and a.person_id in persons and persons[a.person_id].email == email
+        ]
+        position = await self.get_position(position_id)
+        return IntakeLookup(position, duplicate[0] if duplicate and position else None)
 
     async def add_application(self, application: Application) -> None:
         self._unique("applications", "reference", application.reference)
@@ -295,8 +301,13 @@ class MemoryUnitOfWork:
 
     async def save_submission(self, submission: NewSubmission) -> None:
         async with self.transaction() as repo:
-            if submission.person is not None:
-                await repo.add_person(submission.person)
+            position = repo.state["positions"].get(submission.application.position_id)
+            if position is None or not position.is_open:
+                raise PositionClosed(str(submission.application.position_id))
+            found = await repo.intake_lookup(submission.application.position_id, submission.person.email)
+            if found.duplicate_of is not None:  # the unique dedupe_key of the real tables
+                raise Duplicate("applications.dedupe_key")
+            await repo.add_person(submission.person)
             await repo.add_application(submission.application)
             await repo.add_data_key(submission.data_key)
             await repo.add_records(submission.records)

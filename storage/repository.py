@@ -87,8 +87,8 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries, Accoun
 
     # applications
     async def intake_lookup(self, position_id: UUID, email: str) -> IntakeLookup:
-        position, person_id, duplicate = await intake_sql.lookup(self.engine, position_id, email)
-        return IntakeLookup(position_from(position) if position else None, person_id, duplicate)
+        position, duplicate_of = await intake_sql.lookup(self.engine, position_id, email)
+        return IntakeLookup(position_from(position) if position else None, duplicate_of)
 
     async def add_application(self, application: Application) -> None:
         values = {**vars(application), "status": application.status.value}
@@ -111,7 +111,9 @@ class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries, Accoun
 
     async def find_application(self, person_id: UUID, position_id: UUID) -> Application | None:
         row = await _first(
-            t.Application.select().where(t.Application.dedupe_key == f"{person_id}:{position_id}")
+            t.Application.select().where(
+                (t.Application.person_id == person_id) & (t.Application.position_id == position_id)
+            )
         )
         return application_from(row) if row else None
 

@@ -29,7 +29,9 @@ class Person(Table, tablename="persons"):
     """Contact details: the personal data that identifies a candidate."""
 
     id = UUID(primary_key=True)
-    email = Varchar(length=254, unique=True)
+    # Not unique: each application has its own contact row, so a public form never attaches
+    # an upload to someone else's (issue 9 #10); indexed for lookups by email.
+    email = Varchar(length=254, index=True)
     full_name = Varchar(length=200)
     phone = Varchar(length=40, null=True, default=None)
     country = Varchar(length=2)
@@ -121,14 +123,14 @@ class ApiToken(Table, tablename="api_tokens"):
     token_hash = Varchar(length=64, primary_key=True)
     user_id = UUID(index=True)
     created_at = Timestamptz()
-
-
     # Lifecycle (issue 9 item 12; migration 2026-12-02T16:00). Nullable for rows written before
     # it: the migration fills them, and a missing expiry reads as created_at + 90 days.
     token_id = UUID(null=True, default=None, unique=True)
     expires_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
     hint = Varchar(length=4, default="")
+
+
 class Referee(Table, tablename="referees"):
     """A referee's contact details: personal data of the referee, erased with the application."""
 

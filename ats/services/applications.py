@@ -26,15 +26,13 @@ from ats.domain.model import (
 from ats.domain.records import new_record
 from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
 from ats.domain.uploads import CheckedUpload, check_upload
-from ats.ports import Duplicate, NewSubmission
+from ats.ports import Duplicate, NewSubmission, PositionClosed
+from ats.services import duplicates
 from ats.services.deps import Deps
 from ats.services.references import parse_referee
 
 MAX_FORM_REFEREES = 3
-DUPLICATE_MESSAGE = (
-    "An application from this email address to this position already exists. "
-    "To change it, contact the privacy team quoting your application reference."
-)
+CLOSED_MESSAGE = "This position is no longer accepting applications."
 
 
 @dataclass(frozen=True)
@@ -66,9 +64,7 @@ def require_open(position: Position | None) -> Position:
     if position is None:
         raise NotFound("There is no such position. Choose one from the list of open positions.")
     if not position.is_open:
-        raise Conflict(
-            "This position is no longer accepting applications.", code="position_closed"
-        )
+        raise Conflict(CLOSED_MESSAGE, code="position_closed")
     return position
 
 
@@ -132,8 +128,11 @@ async def submit_application(
     application_id = uuid4()
     found = await repo.intake_lookup(position_id, details.email)
     position = require_open(found.position)
-    if found.duplicate:
-        raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email")
+    if found.duplicate_of is not None:
+        # Answered like any application, so the form tells no one whether an address has
+        # applied; the owner of the address hears of it by mail (issue 9 #10).
+        await duplicates.received(deps, position, found.duplicate_of, details.email)
+        return _as_if_stored()
     now = deps.clock.now()
     contents: list[tuple[Record, bytes]] = []
     for doc in documents:
@@ -181,7 +180,7 @@ async def submit_application(
             id=application_id,
             reference=new_reference(),
             position_id=position.id,
-            person_id=found.person_id or uuid4(),
+            person_id=uuid4(),  # always a new contact row: never someone else's (issue 9 #10)
             status=ApplicationStatus.SUBMITTED,
             submitted_at=now,
             privacy_notice_version=PRIVACY_NOTICE_VERSION,
@@ -191,7 +190,7 @@ async def submit_application(
             referee.application_id = application_id
         submission = NewSubmission(
             application=application,
-            person=None if found.person_id else _new_person(application.person_id, details, now),
+            person=_new_person(application.person_id, details, now),
             data_key=DataKeyRow(
                 application_id=application_id,
                 wrapped_key=data_key.wrapped,
@@ -214,26 +213,30 @@ async def submit_application(
                 )
             ],
         )
-        try:
-            await deps.uow.save_submission(submission)
-        except Duplicate:
-            # Two first applications from one new address at once: the other transaction
-            # created the person row. Once more, now with that person; a true duplicate
-            # application is refused below.
-            again = await repo.intake_lookup(position.id, details.email)
-            if again.person_id is None or again.duplicate:
-                raise
-            application.person_id, submission.person = again.person_id, None
-            await deps.uow.save_submission(submission)
+        # The write transaction re-checks that the position is still open (PositionClosed):
+        # a conclusion may have committed since the lookup (issue 9 #2).
+        await deps.uow.save_submission(submission)
     except BaseException as exc:
         # Whatever was put, also by a store_new that failed half-way, carries its version id.
         written = [record for record, _ in contents if record.version_id]
         if written:
             await deps.blocking(deps.vault.discard, written)
+        if isinstance(exc, PositionClosed):
+            raise Conflict(CLOSED_MESSAGE, code="position_closed") from exc
         if isinstance(exc, Duplicate):
-            raise Conflict(DUPLICATE_MESSAGE, code="duplicate_application", field="email") from exc
+            # The same address applied to this position while this intake wrote its objects.
+            again = await repo.intake_lookup(position.id, details.email)
+            if again.duplicate_of is not None:
+                await duplicates.received(deps, position, again.duplicate_of, details.email)
+                return _as_if_stored()
         raise
     return Submitted(id=application_id, reference=application.reference)
+
+
+def _as_if_stored() -> Submitted:
+    """The answer to a duplicate: an id and a reference of the same shapes as a stored
+    application's, pointing at nothing (ats.services.duplicates says why)."""
+    return Submitted(id=uuid4(), reference=new_reference())
 
 
 def _new_person(person_id: UUID, details: ApplicantDetails, now: datetime) -> Person:

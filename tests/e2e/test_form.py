@@ -201,16 +201,22 @@ def test_each_problem_is_shown_at_its_field_and_nothing_is_stored(
     assert snapshot() == before
 
 
-def test_duplicate_application_through_the_form_is_refused_at_the_email_field(
+def test_a_duplicate_through_the_form_gets_the_same_confirmation_and_stores_nothing(
     client: httpx.Client, position: uuid.UUID, snapshot: Any, cookies: bool
 ) -> None:
-    assert form_apply(client, position, cookies=cookies).status_code == 303
+    # Issue 9 #10: the form must not tell anyone whether an address has applied.
+    first = form_apply(client, position, cookies=cookies)
+    assert first.status_code == 303
     before = snapshot()
 
     response = form_apply(client, position, data=applicant(email="ADA@example.com"), cookies=cookies)
 
-    assert response.status_code == 409
-    assert re.search(r'<p class="field-error" id="email-error">[^<]*already exists', response.text)
+    assert response.status_code == 303
+    assert re.fullmatch(
+        rf"/positions/{position}/submitted\?reference=[^&]+", response.headers["location"]
+    )
+    assert response.headers["location"] != first.headers["location"]
+    assert client.get(response.headers["location"]).status_code == 200
     assert snapshot() == before
 
 

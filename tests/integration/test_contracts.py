@@ -513,10 +513,6 @@ async def _assert_nothing_from(uow: UnitOfWork, position: Position, person: Pers
     assert await uow.repo.list_audit() == []
 
 
-async def _duplicate_person(tx: Any, existing: Person) -> None:
-    await tx.add_person(_person(existing.email))
-
-
 async def _duplicate_user(tx: Any, existing: Person) -> None:
     await tx.add_user(_user("dup@example.com"))
     await tx.add_user(_user("dup@example.com"))
@@ -552,7 +548,6 @@ async def _duplicate_data_key(tx: Any, existing: Person) -> None:
 @pytest.mark.parametrize(
     "violation",
     [
-        _duplicate_person,
         _duplicate_user,
         _duplicate_application,
         _duplicate_reference,

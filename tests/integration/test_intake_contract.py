@@ -13,7 +13,7 @@ import pytest
 
 from ats.domain import audit as audit_chain
 from ats.domain.model import Application, DataKeyRow, Person, Position, PositionStatus, RecordType, Referee
-from ats.ports import Duplicate, NewSubmission, UnitOfWork
+from ats.ports import Duplicate, NewSubmission, PositionClosed, UnitOfWork
 from storage.memory import MemoryUnitOfWork
 from tests.integration.test_contracts import BACKENDS, T0, _application, _event, _person, _position, _record
 
@@ -25,12 +25,12 @@ def uow(request: pytest.FixtureRequest, backend: str, database_url: str) -> Unit
     return request.getfixturevalue("container").deps.uow
 
 
-def _submission(person: Person, position: Position, *, new_person: bool = True, events: int = 1) -> NewSubmission:
+def _submission(person: Person, position: Position, *, events: int = 1) -> NewSubmission:
     application = _application(person, position, talent_pool_consent=True)
     india = timezone(timedelta(hours=5, minutes=30))
     return NewSubmission(
         application=application,
-        person=person if new_person else None,
+        person=person,
         data_key=DataKeyRow(
             application_id=application.id, wrapped_key=b"\x00wrapped\xff" * 4, kms_key_id="arn:key/1", created_at=T0
         ),
@@ -64,23 +64,24 @@ async def _add(uow: UnitOfWork, *rows: object) -> None:
 
 
 @BACKENDS
-async def test_intake_lookup_reads_position_person_and_duplicate(uow: UnitOfWork) -> None:
+async def test_intake_lookup_reads_position_and_duplicate(uow: UnitOfWork) -> None:
     open_position, closed = _position("Open"), _position("Closed", PositionStatus.FILLED)
     person = _person("lookup@example.com")
-    await _add(uow, open_position, closed, person, _application(person, closed))
+    earlier = _application(person, closed)
+    await _add(uow, open_position, closed, person, earlier)
 
     found = await uow.repo.intake_lookup(open_position.id, "lookup@example.com")
     assert found.position == await uow.repo.get_position(open_position.id) == open_position
-    assert (found.person_id, found.duplicate) == (person.id, False)
+    assert found.duplicate_of is None
 
     again = await uow.repo.intake_lookup(closed.id, "lookup@example.com")
     assert again.position == closed and again.position.concluded_at == closed.concluded_at
-    assert (again.person_id, again.duplicate) == (person.id, True)
+    assert again.duplicate_of == earlier.id
 
     stranger = await uow.repo.intake_lookup(open_position.id, "nobody@example.com")
-    assert (stranger.position, stranger.person_id, stranger.duplicate) == (open_position, None, False)
+    assert (stranger.position, stranger.duplicate_of) == (open_position, None)
     missing = await uow.repo.intake_lookup(uuid4(), "lookup@example.com")
-    assert (missing.position, missing.person_id, missing.duplicate) == (None, person.id, False)
+    assert (missing.position, missing.duplicate_of) == (None, None)
 
 
 @BACKENDS
@@ -110,19 +111,36 @@ async def test_save_submission_rows_read_back_through_the_repository(uow: UnitOf
     assert [e.details for e in events[1:]] == [{"n": 0}, {"n": 1}]
     assert events[1].application_id == application.id and events[1].position_id == position.id
     found = await repo.intake_lookup(position.id, "Zoë.new@example.com")
-    assert (found.person_id, found.duplicate) == (person.id, True)
+    assert found.duplicate_of == application.id
 
 
 @BACKENDS
-async def test_save_submission_for_an_existing_person(uow: UnitOfWork) -> None:
+async def test_save_submission_of_the_same_email_elsewhere_makes_its_own_person(uow: UnitOfWork) -> None:
     first, second = _position("First"), _position("Second")
     person = _person()
     await _add(uow, first, second)
     await uow.save_submission(_submission(person, first))
-    later = _submission(person, second, new_person=False)
+    later = _submission(dataclasses.replace(person, id=uuid4(), full_name="Another"), second)
     await uow.save_submission(later)
-    assert [a.id for a, _ in await uow.repo.list_applications(second.id)] == [later.application.id]
+    [(application, contact)] = await uow.repo.list_applications(second.id)
+    assert application.id == later.application.id and contact == later.person
+    assert (await uow.repo.get_person(person.id)).full_name == person.full_name
     assert audit_chain.verify(await uow.repo.list_audit()) is None
+
+
+@BACKENDS
+async def test_save_submission_to_a_position_no_longer_open_writes_nothing(uow: UnitOfWork) -> None:
+    # Issue 9 #2: the write transaction re-checks the position the lookup saw open.
+    position = _position()
+    await _add(uow, position)
+    await uow.save_submission(_submission(_person(), position))
+    async with uow.transaction() as tx:
+        await tx.conclude_position(position.id, PositionStatus.FILLED, T0, T0 + timedelta(days=1461))
+    late = _submission(_person(), position)
+    with pytest.raises(PositionClosed):
+        await uow.save_submission(late)
+    assert await _state(uow, late) == (None, None, [], [], [1])
+    assert await uow.repo.get_person(late.person.id) is None
 
 
 async def _state(uow: UnitOfWork, submission: NewSubmission) -> tuple[object, ...]:
@@ -144,18 +162,14 @@ async def test_save_submission_clash_raises_duplicate_and_writes_nothing(uow: Un
     await uow.save_submission(_submission(person, position))
     nothing = (None, None, [], [], [1])
 
-    # The same email as a new person: the unique email refuses it (the service then retries).
+    # The same email to the same position, as a new contact row (two intakes at once: the
+    # lookup saw nothing): the unique dedupe_key refuses it.
     same_email = dataclasses.replace(person, id=uuid4())
-    clash = _submission(same_email, _position("Elsewhere"))
-    with pytest.raises(Duplicate):
-        await uow.save_submission(clash)
-    assert await _state(uow, clash) == nothing
-
-    # A second application of one person to one position.
-    twice = _submission(person, position, new_person=False)
+    twice = _submission(same_email, position)
     with pytest.raises(Duplicate):
         await uow.save_submission(twice)
     assert await _state(uow, twice) == nothing
+    assert await uow.repo.get_person(same_email.id) is None
 
     # After both refusals the chain goes on without a gap.
     fresh = _submission(_person(), position)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -364,25 +365,30 @@ async def test_closed_position_is_checked_before_the_fields(world: World) -> Non
 # --- duplicates and people --------------------------------------------------------------------
 
 
-async def test_duplicate_application_is_a_conflict_and_stores_nothing_new(world: World) -> None:
+async def test_duplicate_application_is_answered_alike_and_stores_nothing_new(world: World) -> None:
+    # Issue 9 #10: the public answer does not tell whether the address has applied.
     position = await new_position(world)
-    await submit(world, position)
+    first = await submit(world, position)
     before = snapshot(world)
-    with pytest.raises(Conflict) as info:
-        await submit(world, position, email="  Grace.Hopper@EXAMPLE.org ", full_name="Someone Else")
-    assert info.value.code == "duplicate_application"
-    assert info.value.field == "email"
-    assert snapshot(world) == before
-    assert EMAIL not in info.value.message
+    again = await submit(world, position, email="  Grace.Hopper@EXAMPLE.org ", full_name="Someone Else")
+    assert again.id != first.id and len(again.reference) == len(first.reference)
+    after = snapshot(world)
+    assert after["objects"] == before["objects"]
+    for table in ("persons", "applications", "data_keys", "records"):
+        assert after["state"][table] == before["state"][table]
+    events = after["audit"][len(before["audit"]) :]
+    (event,) = [e for e in events if e.action == "application.duplicate_received"]
+    assert (event.application_id, event.details) == (first.id, {})
+    assert "mail.delivered" in [e.action for e in events]  # the address on file was told
 
 
-async def test_same_email_to_another_position_reuses_the_person(world: World) -> None:
+async def test_same_email_to_another_position_gets_its_own_person(world: World) -> None:
     first, second = await new_position(world, "First"), await new_position(world, "Second")
     a = await submit(world, first)
     b = await submit(world, second, email=EMAIL.upper(), full_name="G. Hopper")
-    assert len(world.repo.state["persons"]) == 1
+    assert len(world.repo.state["persons"]) == 2  # never merged into someone else's row
     apps = world.repo.state["applications"]
-    assert apps[a.id].person_id == apps[b.id].person_id
+    assert apps[a.id].person_id != apps[b.id].person_id
     assert a.reference != b.reference
     # Each application has its own data key.
     assert world.repo.state["data_keys"][a.id].wrapped_key != world.repo.state["data_keys"][b.id].wrapped_key
@@ -408,20 +414,42 @@ async def test_failure_inside_the_transaction_deletes_written_objects(
     assert after["audit"] == before["audit"]
 
 
-async def test_duplicate_raised_by_the_database_is_a_conflict_and_objects_are_deleted(
+async def test_duplicate_raised_by_the_database_is_answered_alike_and_objects_are_deleted(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A concurrent submission that wins the race: the unique constraint fires in the transaction.
+    # A concurrent submission that wins the race: the lookup saw nothing, the transaction's
+    # unique check fires; the late upload's objects are deleted and the answer is the same.
+    position = await new_position(world)
+    await submit(world, position)
+    before = snapshot(world)
+    real_lookup, calls = MemoryRepository.intake_lookup, []
+
+    async def stale_first(self: MemoryRepository, position_id: UUID, email: str) -> Any:
+        calls.append(email)
+        found = await real_lookup(self, position_id, email)
+        return dataclasses.replace(found, duplicate_of=None) if len(calls) == 1 else found
+
+    monkeypatch.setattr(MemoryRepository, "intake_lookup", stale_first)
+    answer = await submit(world, position, full_name="Someone Else")
+    assert answer.id not in world.repo.state["applications"]
+    after = snapshot(world)
+    assert after["objects"] == before["objects"]  # the late upload's versions are gone
+    assert after["state"]["persons"] == before["state"]["persons"]
+    assert "application.duplicate_received" in [e.action for e in after["audit"][len(before["audit"]) :]]
+
+
+async def test_a_clash_that_is_not_a_duplicate_application_is_not_hidden(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     position = await new_position(world)
     before = snapshot(world)
 
-    async def racing(self: MemoryRepository, application: Any) -> None:
-        raise Duplicate("applications.dedupe_key")
+    async def clash(self: MemoryRepository, application: Any) -> None:
+        raise Duplicate("applications.reference")
 
-    monkeypatch.setattr(MemoryRepository, "add_application", racing)
-    with pytest.raises(Conflict) as info:
+    monkeypatch.setattr(MemoryRepository, "add_application", clash)
+    with pytest.raises(Duplicate):
         await submit(world, position)
-    assert info.value.code == "duplicate_application"
     after = snapshot(world)
     assert after["objects"] == {}
     assert after["state"] == before["state"] and after["audit"] == before["audit"]
