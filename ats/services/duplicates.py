@@ -15,24 +15,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from ats.domain import outbox
 from ats.domain.actors import CANDIDATE
 from ats.domain.model import Position
+from ats.ports import Repository
 from ats.services import mail
 from ats.services.deps import Deps
-
-KIND = "application.duplicate"
-SUBJECT = "Another application was sent with your email address"
-
-
-def notice(position: Position, reference: str) -> str:
-    return (
-        f"Someone sent an application for the position \"{position.title}\" using this email address.\n"
-        f"An application from this address to that position already exists (reference {reference}),\n"
-        "so the new one was not kept: nothing from it was stored, and your application is unchanged.\n"
-        "\n"
-        "If it was you and you want to change your application, reply to the privacy team quoting\n"
-        "your reference. If it was not you, you need not do anything.\n"
-    )
 
 
 async def received(deps: Deps, position: Position, existing_id: UUID, email: str) -> None:
@@ -45,15 +33,20 @@ async def received(deps: Deps, position: Position, existing_id: UUID, email: str
         message_ids = []
         if existing is not None:  # erased in between: nobody left to tell
             message_ids.append(
-                await mail.queue(
-                    deps,
-                    tx,
-                    kind=KIND,
-                    to=email,
-                    subject=SUBJECT,
-                    body=notice(position, existing.reference),
-                    application_id=existing_id,
-                )
+                await _queue_notice(deps, tx, position, existing.id, existing.reference, email)
             )
     if message_ids:
         await mail.deliver_after_commit(deps, message_ids)
+
+
+async def _queue_notice(
+    deps: Deps, tx: Repository, position: Position, existing_id: UUID, reference: str, email: str
+) -> UUID:
+    # The privacy contact (ATS_PRIVACY_CONTACT) does not reach the services yet: the text then
+    # names the privacy notice, which carries it.
+    subject, body = outbox.duplicate_application_text(
+        position_title=position.title, reference=reference, privacy_contact=""
+    )
+    return await mail.queue(
+        deps, tx, kind=outbox.DUPLICATE_APPLICATION, to=email, subject=subject, body=body, application_id=existing_id
+    )

@@ -380,6 +380,9 @@ async def test_duplicate_application_is_answered_alike_and_stores_nothing_new(wo
     (event,) = [e for e in events if e.action == "application.duplicate_received"]
     assert (event.application_id, event.details) == (first.id, {})
     assert "mail.delivered" in [e.action for e in events]  # the address on file was told
+    (notice,) = world.deps.mail.mailer.sent
+    assert notice.to == EMAIL.lower() and first.reference in notice.body
+    assert "Someone Else" not in notice.body  # nothing of the second upload is repeated
 
 
 async def test_same_email_to_another_position_gets_its_own_person(world: World) -> None:
