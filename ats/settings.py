@@ -39,6 +39,16 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_file=None)
 
+    @classmethod
+    def settings_customise_sources(  # type: ignore[no-untyped-def]
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        # `load_settings` reads the environment itself, once. pydantic-settings' own environment
+        # source would read it again behind that, JSON-decoding dict and tuple fields (so
+        # `ATS_RATE_LIMITS=applications=20/minute` failed) and leaking the process environment
+        # into settings built from an explicit mapping (the embedded mode, tests).
+        return (init_settings,)
+
     ats_env: Literal["development", "production"]
     ats_database_url: str
     ats_s3_bucket: str = Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]+[a-z0-9]$")

@@ -79,3 +79,46 @@ def test_rate_limits_default_and_a_name_left_out_keeps_its_default() -> None:
 def test_malformed_rate_limits_stop_start_up_naming_the_variable(value: str) -> None:
     with pytest.raises(SettingsError, match="ATS_RATE_LIMITS"):
         load_settings({**BASE, "ATS_RATE_LIMITS": value})
+
+
+def test_rate_limits_in_the_limits_notation_are_read_from_the_process_environment(monkeypatch) -> None:
+    """DESIGN §9's notation, as an operator exports it (it failed: pydantic-settings' own
+    environment source JSON-decoded the variable before load_settings saw it)."""
+    import os
+
+    from ats.settings import load_settings
+
+    env = {
+        "ATS_ENV": "development",
+        "ATS_DATABASE_URL": "sqlite:///ats.db",
+        "ATS_S3_BUCKET": "ats-bucket",
+        "ATS_KMS_KEY_ID": "key",
+        "AWS_REGION": "eu-west-2",
+        "ATS_SECRET_KEY": "s" * 40,
+        "ATS_RATE_LIMITS": "applications=5/minute;login=3/minute",
+        "ATS_ALLOWED_HOSTS": "ats.internal,*.example.com",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(dict(os.environ))
+    assert settings.ats_rate_limits["applications"] == "5/minute"
+    assert settings.ats_rate_limits["login"] == "3/minute"
+    assert settings.ats_rate_limits["privacy_requests"] == "5/minute"  # left out: its default
+    assert settings.ats_allowed_hosts == ("ats.internal", "*.example.com")
+
+
+def test_settings_from_an_explicit_mapping_ignore_the_process_environment(monkeypatch) -> None:
+    from ats.settings import load_settings
+
+    monkeypatch.setenv("ATS_RATE_LIMITS", "not a limit")
+    monkeypatch.setenv("ATS_MAX_UPLOAD_MB", "1")
+    settings = load_settings(
+        {},
+        ats_env="development",
+        ats_database_url="sqlite:///ats.db",
+        ats_s3_bucket="ats-bucket",
+        ats_kms_key_id="key",
+        aws_region="eu-west-2",
+        ats_secret_key="s" * 40,
+    )
+    assert settings.ats_max_upload_mb == 10
