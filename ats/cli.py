@@ -312,11 +312,8 @@ def parser() -> argparse.ArgumentParser:
     create.set_defaults(func=cmd_users_create)
     token = users.add_parser("token", help="print a new API token for a user")
     token.add_argument("--email", required=True)
-    token.set_defaults(func=cmd_users_token)
-
-    pos = sub.add_parser("positions").add_subparsers(dest="positions_command", required=True)
     token.add_argument("--days", type=int, help="days the token is valid (1-366, default 90)")
-    pcreate = pos.add_parser("create", help="open a position")
+    token.set_defaults(func=cmd_users_token)
     tokens = users.add_parser("tokens", help="list a user's API tokens (never the tokens themselves)")
     tokens.add_argument("--email", required=True)
     tokens.add_argument("--json", action="store_true")
@@ -327,6 +324,9 @@ def parser() -> argparse.ArgumentParser:
     deactivate = users.add_parser("deactivate", help="deactivate a user: end sessions, revoke tokens")
     deactivate.add_argument("--email", required=True)
     deactivate.set_defaults(func=cmd_users_deactivate)
+
+    pos = sub.add_parser("positions").add_subparsers(dest="positions_command", required=True)
+    pcreate = pos.add_parser("create", help="open a position")
     pcreate.add_argument("--title", required=True)
     pcreate.add_argument("--jurisdiction", required=True)
     pcreate.set_defaults(func=cmd_positions_create)

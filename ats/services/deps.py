@@ -32,10 +32,10 @@ class Deps:
     links: LinkSigner = field(default_factory=lambda: LinkSigner(secrets.token_urlsafe(32)))
     # ATS_PUBLIC_URL: the origin of every link sent to a person (ats.services.links.candidate_link).
     public_url: str = "http://127.0.0.1:8000"
-    mail: Mailroom = field(default_factory=default_mailroom)  # DESIGN §10 (ats.services.mail)
     # Per-process sign-in state: argon2 slots and login throttling (ats.services.throttle).
     passwords: Passwords = field(default_factory=Passwords)
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    mail: Mailroom = field(default_factory=default_mailroom)  # DESIGN §10 (ats.services.mail)
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """boto3 is synchronous: run it on a worker thread so the event loop keeps serving."""
