@@ -14,7 +14,7 @@ from starlette.routing import Route
 from ats.domain.actors import Actor
 from ats.domain.background import Check, ConsentRequest
 from ats.domain.errors import DomainError, NotFound, Unauthorized, ValidationError
-from ats.domain.model import Application, Position, Record
+from ats.domain.model import Application, Position, Record, Role
 from ats.domain.records import tags_for
 from ats.services import accounts, applications, background, positions, references, retention, workflow
 from ats.services.deps import Deps
@@ -22,6 +22,7 @@ from ats.services.links import candidate_link
 from ats.web.errors import json_domain_error, json_error
 from ats.web.forms import parse_multipart, referees_from, text_fields, upload_from
 from ats.web.openapi import openapi_document
+from ats.web.rules import CANDIDATE_DATA, HIRING, Rule, guarded, public, staff
 
 FIELDS = ("full_name", "email", "phone", "country", "privacy_notice_acknowledged", "talent_pool_consent")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -143,14 +144,22 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
             raise Unauthorized("Send an API token as `Authorization: Bearer <token>`.")
         return await accounts.actor_for_token(deps, token.strip())
 
-    def mapped(handler: Handler) -> Handler:
-        async def wrapper(request: Request) -> Response:
+    def api(path: str, handler: Handler, *, rule: Rule, methods: list[str] | None = None) -> Route:
+        """A route with its access rule: staff rules take a bearer token (401 without a valid
+        one) and answer 404 to a role the rule does not admit; domain errors map to JSON."""
+
+        async def endpoint(request: Request) -> Response:
             try:
+                if not rule.public:
+                    actor = await bearer(request)
+                    if not rule.admits(actor.role):
+                        raise NotFound("There is no such API endpoint.")
+                    request.state.actor = actor
                 return await handler(request)
             except DomainError as exc:
                 return json_domain_error(exc)
 
-        return wrapper
+        return guarded(path, endpoint, rule=rule, methods=methods)
 
     async def list_open_positions(request: Request) -> Response:
         return JSONResponse({"positions": [position_json(p) for p in await positions.list_open_positions(deps)]})
@@ -169,7 +178,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse({"id": str(submitted.id), "reference": submitted.reference}, status_code=201)
 
     async def position_applications(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         listed = await applications.list_applications(
             deps,
             actor,
@@ -186,7 +195,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         )
 
     async def get_application(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         view = await applications.view_application(deps, actor, _uuid(request, "application_id", "application"))
         body = application_json(view.application)
         body["position"] = position_json(view.position)
@@ -194,7 +203,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse(body)
 
     async def record_content(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         record, content = await applications.read_document(deps, actor, _uuid(request, "record_id", "record"))
         return Response(
             content,
@@ -216,7 +225,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return body
 
     async def conclude(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         at = body.get("at")
         moment = None
@@ -242,7 +251,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         )
 
     async def legal_hold(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         await retention.set_legal_hold(
             deps,
@@ -254,7 +263,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse({"legal_hold": request.method == "PUT"})
 
     async def transition(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         moved = await workflow.transition(
             deps, actor, _uuid(request, "application_id", "application"), to=body.get("to"), reason=body.get("reason")
@@ -265,7 +274,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse(result)
 
     async def add_referees(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         items = body.get("referees", [body] if "full_name" in body else None)
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -274,7 +283,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse({"referees": [{"id": str(r.id)} for r in added]}, status_code=201)
 
     async def reference_report(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         record_id = await references.record_reference(
             deps,
@@ -286,7 +295,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse({"record_id": str(record_id)}, status_code=201)
 
     async def consent_request(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         consent, token = await background.request_consent(
             deps, actor, _uuid(request, "application_id", "application"), body.get("check_types")
@@ -296,14 +305,14 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         )
 
     async def background_overview(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         consents, checks = await background.overview(deps, actor, _uuid(request, "application_id", "application"))
         return JSONResponse(
             {"consent_requests": [consent_json(c) for c in consents], "checks": [check_json(c) for c in checks]}
         )
 
     async def start_check(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         check = await background.start_check(
             deps,
@@ -315,7 +324,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse(check_json(check), status_code=201)
 
     async def check_result(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         form = await parse_multipart(request, max_files=1)
         upload = await upload_from(form, "document")
         fields = text_fields(form, ("result", "seen", "satisfactory"))
@@ -331,12 +340,12 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
         return JSONResponse(check_json(check))
 
     async def pre_adverse(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         check = await background.send_pre_adverse_notice(deps, actor, _uuid(request, "check_id", "check"))
         return JSONResponse(check_json(check))
 
     async def decision(request: Request) -> Response:
-        actor = await bearer(request)
+        actor: Actor = request.state.actor
         body = await json_body(request)
         check = await background.decide(deps, actor, _uuid(request, "check_id", "check"), decision=body.get("decision"))
         return JSONResponse(check_json(check))
@@ -347,31 +356,68 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
     async def not_found(request: Request) -> Response:
         return json_error(404, "not_found", "There is no such API endpoint.")
 
+    recruiter = staff(Role.RECRUITER, why="the hiring workflow of assigned open positions")
+    bg_readers = staff(Role.RECRUITER, Role.PRIVACY_OFFICER, why="background-check material (criminal-offence data)")
     return [
-        Route("/openapi.json", openapi),
-        Route("/positions", mapped(list_open_positions)),
-        Route("/positions/{position_id}/applications", mapped(submit), methods=["POST"]),
-        Route("/positions/{position_id}/applications", mapped(position_applications), methods=["GET"]),
-        Route("/applications/{application_id}", mapped(get_application)),
-        Route("/records/{record_id}/content", mapped(record_content)),
-        Route("/positions/{position_id}/conclusion", mapped(conclude), methods=["POST"]),
-        Route("/applications/{application_id}/transitions", mapped(transition), methods=["POST"]),
-        Route("/applications/{application_id}/referees", mapped(add_referees), methods=["POST"]),
-        Route(
+        api("/openapi.json", openapi, rule=public("the API's description")),
+        api("/positions", list_open_positions, rule=public("open positions")),
+        api("/positions/{position_id}/applications", submit, rule=public("applying"), methods=["POST"]),
+        api(
+            "/positions/{position_id}/applications",
+            position_applications,
+            rule=Rule(CANDIDATE_DATA, "applications of a position in the caller's scope"),
+            methods=["GET"],
+        ),
+        api(
+            "/applications/{application_id}",
+            get_application,
+            rule=Rule(CANDIDATE_DATA, "an application in the caller's scope"),
+        ),
+        api(
+            "/records/{record_id}/content",
+            record_content,
+            rule=Rule(CANDIDATE_DATA, "a record the caller's role and scope allow (audited)"),
+        ),
+        api(
+            "/positions/{position_id}/conclusion",
+            conclude,
+            rule=staff(Role.RECRUITER, Role.ADMIN, why="recruiters conclude their positions; admins any"),
+            methods=["POST"],
+        ),
+        api(
+            "/applications/{application_id}/transitions",
+            transition,
+            rule=Rule(HIRING, "the hiring workflow (hiring managers: early stages only)"),
+            methods=["POST"],
+        ),
+        api("/applications/{application_id}/referees", add_referees, rule=recruiter, methods=["POST"]),
+        api(
             "/applications/{application_id}/referees/{referee_id}/report",
-            mapped(reference_report),
+            reference_report,
+            rule=recruiter,
             methods=["POST"],
         ),
-        Route(
+        api(
             "/applications/{application_id}/background-check/consent-requests",
-            mapped(consent_request),
+            consent_request,
+            rule=recruiter,
             methods=["POST"],
         ),
-        Route("/applications/{application_id}/background-check", mapped(background_overview)),
-        Route("/applications/{application_id}/background-check/checks", mapped(start_check), methods=["POST"]),
-        Route("/checks/{check_id}/result", mapped(check_result), methods=["POST"]),
-        Route("/checks/{check_id}/pre-adverse-notice", mapped(pre_adverse), methods=["POST"]),
-        Route("/checks/{check_id}/decision", mapped(decision), methods=["POST"]),
-        Route("/applications/{application_id}/legal-hold", mapped(legal_hold), methods=["PUT", "DELETE"]),
-        Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        api("/applications/{application_id}/background-check", background_overview, rule=bg_readers),
+        api("/applications/{application_id}/background-check/checks", start_check, rule=recruiter, methods=["POST"]),
+        api("/checks/{check_id}/result", check_result, rule=recruiter, methods=["POST"]),
+        api("/checks/{check_id}/pre-adverse-notice", pre_adverse, rule=recruiter, methods=["POST"]),
+        api("/checks/{check_id}/decision", decision, rule=recruiter, methods=["POST"]),
+        api(
+            "/applications/{application_id}/legal-hold",
+            legal_hold,
+            rule=staff(Role.PRIVACY_OFFICER, why="legal holds (GDPR Art. 17(3)(e))"),
+            methods=["PUT", "DELETE"],
+        ),
+        api(
+            "/{path:path}",
+            not_found,
+            rule=public("unknown endpoints answer 404"),
+            methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+        ),
     ]

@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -22,6 +22,7 @@ from ats.bootstrap import Container
 from ats.web import api, candidate, candidate_links
 from ats.web.csrf import MultipartOnlyWhereExpected, skip_middleware_check
 from ats.web.ratelimit import RateLimit, RateLimiter
+from ats.web.rules import enforce, guarded, public
 from ats.web.security import LOOPBACK_HOSTS, BodyLimit, FormGuard, HostCheck, SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -85,15 +86,18 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
             await container.shutdown()
 
     app = Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/favicon.ico", favicon),
-            Mount("/api/v1", routes=api.routes(deps, production=settings.production)),
-            Mount("/admin", routes=admin_routes(deps, templates, production=settings.production)),
-            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-            *candidate.routes(deps, templates),
-            *candidate_links.routes(deps, templates),
-        ],
+        # Deny by default: any route without a declared access rule answers 404 (ats.web.rules).
+        routes=enforce(
+            [
+                guarded("/healthz", healthz, rule=public("liveness")),
+                guarded("/favicon.ico", favicon, rule=public("the site icon")),
+                Mount("/api/v1", routes=api.routes(deps, production=settings.production)),
+                Mount("/admin", routes=admin_routes(deps, templates, production=settings.production)),
+                Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+                *candidate.routes(deps, templates),
+                *candidate_links.routes(deps, templates),
+            ]
+        ),
         middleware=[
             Middleware(
                 SessionMiddleware,

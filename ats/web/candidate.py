@@ -18,6 +18,7 @@ from ats.services.deps import Deps
 from ats.web.csrf import form_token_ok
 from ats.web.errors import status_for
 from ats.web.forms import parse_multipart, referees_from, text_fields, upload_from
+from ats.web.rules import guarded, public
 
 FIELDS = ("full_name", "email", "phone", "country", "privacy_notice_acknowledged", "talent_pool_consent")
 JURISDICTION_NAMES = {
@@ -143,11 +144,11 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         return page(request, "submitted.html", reference=reference)
 
     return [
-        Route("/", index),
-        Route("/privacy", privacy),
-        Route("/positions/{position_id}", apply_form),
-        Route("/positions/{position_id}/apply", apply_submit, methods=["POST"]),
-        Route("/positions/{position_id}/submitted", submitted),
+        guarded("/", index, rule=public("open positions")),
+        guarded("/privacy", privacy, rule=public("the privacy notice")),
+        guarded("/positions/{position_id}", apply_form, rule=public("the application form")),
+        guarded("/positions/{position_id}/apply", apply_submit, rule=public("applying"), methods=["POST"]),
+        guarded("/positions/{position_id}/submitted", submitted, rule=public("the confirmation page")),
     ]
 
 

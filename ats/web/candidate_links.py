@@ -13,6 +13,10 @@ from ats.services import background, workflow
 from ats.services.deps import Deps
 from ats.services.links import LINK_PATHS
 from ats.web.errors import status_for
+from ats.web.rules import guarded, public
+
+# Candidates reach these pages by a signed link: the token is the credential, checked by the service.
+LINK = public("a candidate's signed link")
 
 
 def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
@@ -103,8 +107,8 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         return consent_page(request, view)
 
     return [
-        Route(LINK_PATHS["offer"] + "{token}", offer_page, methods=["GET"], name="offer_page"),
-        Route(LINK_PATHS["offer"] + "{token}", offer_answer, methods=["POST"]),
-        Route(LINK_PATHS["consent"] + "{token}", consent_view, methods=["GET"], name="consent_page"),
-        Route(LINK_PATHS["consent"] + "{token}", consent_answer, methods=["POST"]),
+        guarded(LINK_PATHS["offer"] + "{token}", offer_page, rule=LINK, methods=["GET"], name="offer_page"),
+        guarded(LINK_PATHS["offer"] + "{token}", offer_answer, rule=LINK, methods=["POST"]),
+        guarded(LINK_PATHS["consent"] + "{token}", consent_view, rule=LINK, methods=["GET"], name="consent_page"),
+        guarded(LINK_PATHS["consent"] + "{token}", consent_answer, rule=LINK, methods=["POST"]),
     ]

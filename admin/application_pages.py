@@ -1,0 +1,80 @@
+"""One application: its page, moving it, legal holds, downloading a record."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from admin.panel import Panel, download_headers, uuid_param
+from ats.domain.actors import Actor
+from ats.domain.model import Role
+from ats.domain.records import tags_for
+from ats.domain.workflow import TRANSITIONS
+from ats.services import applications, retention, workflow
+from ats.web.rules import CANDIDATE_DATA, HIRING, Rule, staff
+
+
+def routes(panel: Panel) -> list[Route]:
+    deps = panel.deps
+
+    async def application_page(request: Request, actor: Actor) -> Response:
+        view = await applications.view_application(deps, actor, uuid_param(request, "application_id"))
+        records = [(r, tags_for(r)) for r in view.records]
+        referees = await deps.uow.repo.list_referees(view.application.id)
+        consents = await deps.uow.repo.list_consents(view.application.id)
+        checks = await deps.uow.repo.list_checks(view.application.id)
+        return panel.page(
+            request,
+            "admin_application.html",
+            actor=actor,
+            view=view,
+            records=records,
+            referees=referees,
+            consents=consents,
+            checks=checks,
+            moves=sorted(s.value for s in TRANSITIONS[view.application.status]),
+        )
+
+    async def transition(request: Request, actor: Actor) -> Response:
+        application_id = uuid_param(request, "application_id")
+        form = await request.form(max_files=0, max_fields=5)
+        await workflow.transition(deps, actor, application_id, to=form.get("to"), reason=form.get("reason") or None)
+        return RedirectResponse(f"/admin/applications/{application_id}", status_code=303)
+
+    async def legal_hold(request: Request, actor: Actor) -> Response:
+        application_id = uuid_param(request, "application_id")
+        form = await request.form(max_files=0, max_fields=5)
+        await retention.set_legal_hold(
+            deps, actor, application_id, reason=form.get("reason"), hold=form.get("action") == "set"
+        )
+        return RedirectResponse(f"/admin/applications/{application_id}", status_code=303)
+
+    async def download(request: Request, actor: Actor) -> Response:
+        record, content = await applications.read_document(deps, actor, uuid_param(request, "record_id"))
+        return Response(content, media_type=record.content_type, headers=download_headers(record.filename))
+
+    return [
+        panel.route(
+            "/applications/{application_id}",
+            application_page,
+            rule=Rule(CANDIDATE_DATA, "an application in the viewer's scope"),
+        ),
+        panel.route(
+            "/records/{record_id}/download",
+            download,
+            rule=Rule(CANDIDATE_DATA, "a record the viewer's role and scope allow (audited)"),
+        ),
+        panel.route(
+            "/applications/{application_id}/transition",
+            transition,
+            rule=Rule(HIRING, "the hiring workflow (hiring managers: early stages only)"),
+            methods=["POST"],
+        ),
+        panel.route(
+            "/applications/{application_id}/legal-hold",
+            legal_hold,
+            rule=staff(Role.PRIVACY_OFFICER, why="legal holds (GDPR Art. 17(3)(e))"),
+            methods=["POST"],
+        ),
+    ]
