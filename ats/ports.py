@@ -165,6 +165,14 @@ class Repository(Protocol):  # see RetentionRepository below for the expiry half
 
     async def revoke_user_tokens(self, user_id: UUID, at: datetime) -> None: ...
     async def set_user_active(self, user_id: UUID, active: bool) -> None: ...
+    # the admin pages' lists (no candidate data)
+    async def list_users(self) -> list[User]:
+        """Every staff account, by email."""
+        ...
+
+    async def count_applications_by_position(self) -> dict[UUID, int]:
+        """Applications stored per position (erased ones are gone); positions without any are absent."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -270,6 +278,37 @@ class RetentionRepository(Protocol):
     async def add_job_run(self, run: JobRunRow) -> None: ...
     async def finish_job_run(self, run: JobRunRow) -> None: ...
     async def list_job_runs(self, limit: int = 50) -> list[JobRunRow]: ...
+
+
+# --- Assignments: staff to positions (DESIGN §8, need to know) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Assignment:
+    position_id: UUID
+    user_id: UUID
+    assigned_at: datetime
+
+
+class AssignmentRepository(Protocol):
+    """Who is assigned to which position (storage/assignments_repository.py; fake:
+    storage/memory_assignments.py). Each scope question is one indexed query."""
+
+    async def add_assignment(self, assignment: Assignment) -> bool:
+        """False (and nothing changed) when the user is already assigned to the position."""
+        ...
+    async def remove_assignment(self, position_id: UUID, user_id: UUID) -> bool:
+        """False when there was no such assignment."""
+        ...
+    async def is_assigned(self, position_id: UUID, user_id: UUID) -> bool: ...
+    async def assigned_position_ids(self, user_id: UUID) -> set[UUID]: ...
+    async def list_assignments(self, position_id: UUID) -> list[Assignment]:
+        """Oldest first."""
+        ...
+    async def count_by_status(self, position_ids: Sequence[UUID]) -> dict[UUID, dict[str, int]]:
+        """Applications per status of each position, in one query (positions without any are
+        left out)."""
+        ...
 
 
 # --- Mail (DESIGN §10) --------------------------------------------------------------------------

@@ -7,8 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from piccolo.query.functions.aggregate import Count
+
+from ats.domain.model import User
 from ats.domain.tokens import DEFAULT_DAYS, ApiToken
 from storage import tables as t
+from storage.rows import user_from
 
 
 def token_from(row: dict[str, Any]) -> ApiToken:
@@ -69,3 +73,16 @@ class AccountQueries:
 
     async def set_user_active(self, user_id: UUID, active: bool) -> None:
         await t.User.update({t.User.active: active}).where(t.User.id == user_id).run()
+
+    # what the admin pages list (admin/admin_pages.py): accounts and per-position counts, never
+    # anyone's contact details
+    async def list_users(self) -> list[User]:
+        rows = await t.User.select().order_by(t.User.email).run()
+        return [user_from(r) for r in rows]
+
+    async def count_applications_by_position(self) -> dict[UUID, int]:
+        """One grouped query (DESIGN §7: a constant number of queries per page)."""
+        rows = await t.Application.select(t.Application.position_id, Count(alias="n")).group_by(
+            t.Application.position_id
+        ).run()
+        return {UUID(str(r["position_id"])): r["n"] for r in rows}

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ats.domain.model import User
 from ats.domain.tokens import ApiToken
 
 
@@ -40,3 +41,12 @@ class MemoryAccounts:
 
     async def set_user_active(self, user_id: UUID, active: bool) -> None:
         self.state["users"][user_id].active = active
+
+    async def list_users(self) -> list[User]:
+        return [copy.copy(u) for u in sorted(self.state["users"].values(), key=lambda u: u.email)]
+
+    async def count_applications_by_position(self) -> dict[UUID, int]:
+        counts: dict[UUID, int] = {}
+        for application in self.state["applications"].values():
+            counts[application.position_id] = counts.get(application.position_id, 0) + 1
+        return counts
