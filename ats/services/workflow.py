@@ -8,9 +8,12 @@ from uuid import UUID
 from ats.domain.actors import CANDIDATE, Actor, require_role
 from ats.domain.errors import NotFound, ValidationError
 from ats.domain.model import Application, ApplicationStatus, Role
+from ats.domain.offer_mail import OFFER_EXTENDED, offer_text
 from ats.domain.workflow import check_transition, parse_state
+from ats.ports import Repository
+from ats.services import mail
 from ats.services.deps import Deps
-from ats.services.links import ANSWER_WINDOW
+from ats.services.links import ANSWER_WINDOW, candidate_link
 
 WORKFLOW_ROLES = {Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN}
 MAX_REASON = 500
@@ -74,8 +77,30 @@ async def move(
                 )
             ]
         )
-    token = deps.links.sign("offer", application_id) if target is ApplicationStatus.OFFER_EXTENDED else None
+        token, message_ids = None, []
+        if target is ApplicationStatus.OFFER_EXTENDED:
+            token = deps.links.sign("offer", application_id)
+            message_ids.append(await _queue_offer_mail(deps, tx, application, token))
+    if message_ids:
+        await mail.deliver_after_commit(deps, message_ids)
     return Moved(application_id, current, target, token)
+
+
+async def _queue_offer_mail(deps: Deps, tx: Repository, application: Application, token: str) -> UUID:
+    """The candidate's offer link, by mail, in the transaction of the move (DESIGN §10: no
+    offer without its mail, no mail without the offer); sealed with the application's key."""
+    person = await tx.get_person(application.person_id)
+    position = await tx.get_position(application.position_id)
+    if person is None or position is None:
+        raise NotFound("There is no such application.")
+    subject, body = offer_text(
+        position_title=position.title,
+        link=candidate_link(deps.public_url, "offer", token),
+        expires_at=deps.clock.now() + ANSWER_WINDOW,
+    )
+    return await mail.queue(
+        deps, tx, kind=OFFER_EXTENDED, to=person.email, subject=subject, body=body, application_id=application.id
+    )
 
 
 async def transition(deps: Deps, actor: Actor, application_id: UUID, *, to: object, reason: object = None) -> Moved:
