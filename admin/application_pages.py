@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -15,26 +17,37 @@ from ats.services import applications, retention, workflow
 from ats.web.rules import CANDIDATE_DATA, HIRING, Rule, staff
 
 
+async def render_application(
+    panel: Panel, request: Request, actor: Actor, application_id: UUID, *, status: int = 200, **extra: object
+) -> Response:
+    """The application page; other page modules re-render it with a form's errors and values
+    (`extra`) and a 4xx `status` (admin/workflow_pages.py)."""
+    deps = panel.deps
+    view = await applications.view_application(deps, actor, application_id)
+    records = [(r, tags_for(r)) for r in view.records]
+    referees = await deps.uow.repo.list_referees(view.application.id)
+    consents = await deps.uow.repo.list_consents(view.application.id)
+    checks = await deps.uow.repo.list_checks(view.application.id)
+    return panel.page(
+        request,
+        "admin_application.html",
+        status,
+        actor=actor,
+        view=view,
+        records=records,
+        referees=referees,
+        consents=consents,
+        checks=checks,
+        moves=sorted(s.value for s in TRANSITIONS[view.application.status]),
+        **extra,
+    )
+
+
 def routes(panel: Panel) -> list[Route]:
     deps = panel.deps
 
     async def application_page(request: Request, actor: Actor) -> Response:
-        view = await applications.view_application(deps, actor, uuid_param(request, "application_id"))
-        records = [(r, tags_for(r)) for r in view.records]
-        referees = await deps.uow.repo.list_referees(view.application.id)
-        consents = await deps.uow.repo.list_consents(view.application.id)
-        checks = await deps.uow.repo.list_checks(view.application.id)
-        return panel.page(
-            request,
-            "admin_application.html",
-            actor=actor,
-            view=view,
-            records=records,
-            referees=referees,
-            consents=consents,
-            checks=checks,
-            moves=sorted(s.value for s in TRANSITIONS[view.application.status]),
-        )
+        return await render_application(panel, request, actor, uuid_param(request, "application_id"))
 
     async def transition(request: Request, actor: Actor) -> Response:
         application_id = uuid_param(request, "application_id")
