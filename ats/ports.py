@@ -12,6 +12,7 @@ from uuid import UUID
 
 from ats.domain.model import (
     Application,
+    ApplicationStatus,
     AuditEvent,
     DataKeyRow,
     Person,
@@ -22,6 +23,7 @@ from ats.domain.model import (
     User,
 )
 from ats.domain.paging import Marker
+from ats.domain.pipeline import Card
 from ats.domain.tokens import ApiToken
 
 
@@ -401,3 +403,27 @@ class OutboxRepository(Protocol):
     async def outbox_retry(self, message_id: UUID, *, at: datetime, error: str) -> None: ...
     async def get_outbox(self, message_id: UUID) -> OutboxRow | None: ...
     async def list_outbox(self, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]: ...
+
+
+# --- The pipeline page (ats.services.pipeline) --------------------------------------------------
+
+
+class PipelineRepository(Protocol):
+    """A position's pipeline in two statements whatever its size (storage/pipeline_repository.py;
+    fake: storage/memory_pipeline.py)."""
+
+    async def status_counts(self, position_id: UUID) -> dict[ApplicationStatus, int]:
+        """Applications per status, in one grouped query; statuses without any are left out."""
+        ...
+    async def pipeline_cards(
+        self,
+        position_id: UUID,
+        *,
+        limit: int,
+        after: Marker | None = None,
+        status: ApplicationStatus | None = None,
+        reference: str | None = None,
+    ) -> list[Card]:
+        """Newest first (submitted_at, then id, descending), in one query; `after` starts below
+        a marker; `status` and `reference` (exact, normalised) narrow the list."""
+        ...

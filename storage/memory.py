@@ -39,7 +39,9 @@ from ats.ports import (
     StoredVersion,
 )
 from storage.memory_accounts import MemoryAccounts
+from storage.memory_assignments import MemoryAssignments
 from storage.memory_outbox import MemoryOutbox
+from storage.memory_pipeline import MemoryPipeline
 from storage.memory_retention import MemoryRetention
 from storage.memory_workflow import MemoryWorkflow
 
@@ -152,7 +154,7 @@ class MemoryBlobStore:
         return []
 
 
-class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAccounts):
+class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAccounts, MemoryPipeline, MemoryAssignments):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {
             name: {}
@@ -164,6 +166,7 @@ class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAcco
                 "records",
                 "users",
                 "tokens",
+                "assignments",
             )
         }
         self.audit: list[AuditEvent] = []

@@ -28,7 +28,9 @@ from ats.ports import Duplicate, IntakeLookup, NewSubmission
 from storage import intake_sql
 from storage import tables as t
 from storage.accounts_repository import AccountQueries
+from storage.assignments_repository import AssignmentQueries
 from storage.outbox_repository import OutboxQueries
+from storage.pipeline_repository import PipelineQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
 from storage.rows import (
     application_from,
@@ -46,7 +48,7 @@ async def _first(query: Any) -> dict[str, Any] | None:
     return await query.first().run()
 
 
-class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries, AccountQueries):
+class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries, AccountQueries, PipelineQueries, AssignmentQueries):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
