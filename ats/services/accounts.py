@@ -7,8 +7,10 @@ import secrets
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+from email_validator import EmailNotValidError, validate_email
+
 from ats.domain import tokens
-from ats.domain.actors import SYSTEM, Actor, staff
+from ats.domain.actors import SYSTEM, Actor, require_role, staff
 from ats.domain.errors import Conflict, NotFound, Unauthorized, ValidationError
 from ats.domain.model import Role, User
 from ats.domain.tokens import ApiToken
@@ -17,6 +19,9 @@ from ats.services.deps import Deps
 from ats.services.throttle import LoginLocked
 
 MIN_PASSWORD = 12
+MAX_PASSWORD = 256  # argon2 hashes any length; a bound keeps one request's hashing cheap
+MAX_EMAIL = 254  # RFC 5321 path limit
+ADMIN_ROLES = frozenset({Role.ADMIN})
 
 
 def generate_password() -> str:
@@ -27,18 +32,37 @@ def _normal_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def create_user(deps: Deps, *, email: str, role: str, password: str, actor: Actor = SYSTEM) -> User:
-    address = _normal_email(email)
-    if "@" not in address or len(address) > 254 or address.startswith("@") or address.endswith("@"):
-        raise ValidationError("Enter a valid email address.", field="email")
+def _admin(actor: Actor) -> None:
+    """User administration: admins in the panel (DESIGN §8); the CLI's operator and the
+    embedded seed act as themselves."""
+    if actor.kind == "user":
+        require_role(actor, ADMIN_ROLES)
+
+
+def _staff_email(email: object) -> str:
+    if not isinstance(email, str) or not email.strip():
+        raise ValidationError("Enter the user's email address, like name@example.com.", field="email")
+    if len(email.strip()) > MAX_EMAIL:
+        raise ValidationError(f"An email address has at most {MAX_EMAIL} characters.", field="email")
+    try:  # the same library the candidate form uses (RFC 5321/5322 syntax; no DNS lookup)
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationError("Enter a valid email address, like name@example.com.", field="email") from None
+
+
+async def create_user(deps: Deps, *, email: object, role: object, password: object, actor: Actor = SYSTEM) -> User:
+    _admin(actor)
+    address = _staff_email(email)
     try:
         role_value = Role(role)
     except ValueError:
         raise ValidationError(
             f"Choose a role from: {', '.join(r.value for r in Role)}.", field="role"
         ) from None
-    if len(password) < MIN_PASSWORD:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise ValidationError(f"A password needs at least {MIN_PASSWORD} characters.", field="password")
+    if len(password) > MAX_PASSWORD:
+        raise ValidationError(f"A password has at most {MAX_PASSWORD} characters.", field="password")
     user = User(
         id=uuid4(),
         email=address,
@@ -102,9 +126,14 @@ class IssuedToken:
 
 async def new_token(deps: Deps, *, email: str, days: int | None = None, actor: Actor = SYSTEM) -> IssuedToken:
     """Issue an API token for a user, valid `days` (default 90); audited under `actor`."""
+    _admin(actor)
     user = await deps.uow.repo.get_user_by_email(_normal_email(email))
     if user is None:
         raise ValidationError("There is no user with this email address.", field="email")
+    return await _issue(deps, user, days, actor)
+
+
+async def _issue(deps: Deps, user: User, days: int | None, actor: Actor) -> IssuedToken:
     if not user.active:
         raise Conflict("This user is deactivated: no token can be issued.", field="email")
     try:
@@ -133,17 +162,20 @@ async def issue_token(deps: Deps, *, email: str, days: int | None = None, actor:
     return (await new_token(deps, email=email, days=days, actor=actor)).secret
 
 
-async def list_tokens(deps: Deps, *, email: str) -> list[ApiToken]:
+async def list_tokens(deps: Deps, *, email: str, actor: Actor = SYSTEM) -> list[ApiToken]:
+    _admin(actor)
     user = await deps.uow.repo.get_user_by_email(_normal_email(email))
     if user is None:
         raise ValidationError("There is no user with this email address.", field="email")
     return await deps.uow.repo.list_tokens(user.id)
 
 
-async def revoke_token(deps: Deps, token_id: UUID, *, actor: Actor) -> ApiToken:
-    """Revoke one token; revoking a revoked token changes nothing and is not audited again."""
+async def revoke_token(deps: Deps, token_id: UUID, *, actor: Actor, user_id: UUID | None = None) -> ApiToken:
+    """Revoke one token; revoking a revoked token changes nothing and is not audited again.
+    `user_id`: the token must be that user's (the panel's URL names both), else 404."""
+    _admin(actor)
     token = await deps.uow.repo.get_token(token_id)
-    if token is None:
+    if token is None or (user_id is not None and token.user_id != user_id):
         raise NotFound("There is no token with this id. List them with `ats users tokens`.")
     if token.revoked_at is None:
         now = deps.clock.now()
@@ -159,9 +191,16 @@ async def revoke_token(deps: Deps, token_id: UUID, *, actor: Actor) -> ApiToken:
 async def deactivate(deps: Deps, *, email: str, actor: Actor) -> User:
     """Deactivate a user: sign-in refused, every session ended (the session version moves on),
     every token revoked. Deactivating an inactive user changes nothing."""
+    _admin(actor)
     user = await deps.uow.repo.get_user_by_email(_normal_email(email))
     if user is None:
         raise ValidationError("There is no user with this email address.", field="email")
+    return await _deactivate(deps, user, actor)
+
+
+async def _deactivate(deps: Deps, user: User, actor: Actor) -> User:
+    if actor.user_id == user.id:
+        raise Conflict("You cannot deactivate your own account: ask another admin.", code="own_account")
     if user.active:
         async with deps.uow.transaction() as tx:
             await tx.set_user_active(user.id, False)
@@ -203,3 +242,45 @@ async def sign_out(deps: Deps, actor: Actor) -> None:
     async with deps.uow.transaction() as tx:
         await tx.bump_session_version(actor.user_id)
         await tx.append_audit([deps.event(actor, "user.logout")])
+
+
+# The admin pages (admin/admin_pages.py) name users by id; each use case checks the actor.
+
+
+async def list_users(deps: Deps, actor: Actor) -> list[User]:
+    _admin(actor)
+    return await deps.uow.repo.list_users()
+
+
+async def _user(deps: Deps, user_id: UUID) -> User:
+    user = await deps.uow.repo.get_user(user_id)
+    if user is None:
+        raise NotFound("There is no such user.")
+    return user
+
+
+async def user_account(deps: Deps, actor: Actor, user_id: UUID) -> tuple[User, list[ApiToken]]:
+    """A user and their tokens (ids, dates, status, last four characters: never a secret)."""
+    _admin(actor)
+    user = await _user(deps, user_id)
+    return user, await deps.uow.repo.list_tokens(user.id)
+
+
+def parse_days(value: object) -> int | None:
+    """A form's "days" field: blank means the default lifetime."""
+    text = value.strip() if isinstance(value, str) else None
+    if text is None or (text and not (text.isascii() and text.isdigit() and len(text) <= 4)):
+        raise ValidationError(f"Enter a whole number of days from 1 to {tokens.MAX_DAYS}.", field="days")
+    return int(text) if text else None
+
+
+async def issue_token_for(deps: Deps, actor: Actor, user_id: UUID, *, days: object) -> IssuedToken:
+    """`days` as a form sends it (text; blank: the default lifetime)."""
+    _admin(actor)
+    lifetime_days = parse_days(days)
+    return await _issue(deps, await _user(deps, user_id), lifetime_days, actor)
+
+
+async def deactivate_user(deps: Deps, actor: Actor, user_id: UUID) -> User:
+    _admin(actor)
+    return await _deactivate(deps, await _user(deps, user_id), actor)
