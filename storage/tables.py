@@ -212,7 +212,18 @@ class Outbox(Table, tablename="outbox"):
     last_error = Varchar(length=200, null=True, default=None)
 
 
+class PositionAssignment(Table, tablename="position_assignments"):
+    """Staff assigned to a position (DESIGN §8: recruiters and hiring managers see only these).
+    One row per (position, user): a unique index made by migration 2026-12-02 17:00."""
+
+    id = UUID(primary_key=True)
+    position_id = UUID()
+    user_id = UUID()
+    assigned_at = Timestamptz()
+
+
 TABLES: list[type[Table]] = [
+    PositionAssignment,
     Outbox,
     Referee,
     ConsentRequest,

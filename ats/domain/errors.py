@@ -52,3 +52,16 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class ArchivedPosition(NotFound):
+    """The position's hiring has concluded: its applications are kept for the retention purpose
+    only (DESIGN §8, archive phase). Answers like NotFound (404) wherever contents were asked
+    for; `summary` holds what the archive page may show (counts per status, dates, outcome: no
+    personal data)."""
+
+    code = "position_archived"
+
+    def __init__(self, message: str, *, summary: object) -> None:
+        super().__init__(message)
+        self.summary = summary

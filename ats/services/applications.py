@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from ats.domain import access as rules
 from ats.domain import paging
-from ats.domain.actors import CANDIDATE, STAFF_ROLES, Actor, require_role
+from ats.domain.actors import CANDIDATE, Actor
 from ats.domain.applicants import ApplicantDetails, validate_applicant
-from ats.domain.errors import Conflict, Gone, NotFound, ValidationError
+from ats.domain.background import Check, ConsentRequest
+from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.model import (
     Application,
     ApplicationStatus,
@@ -22,12 +24,13 @@ from ats.domain.model import (
     Position,
     Record,
     RecordType,
+    Referee,
 )
 from ats.domain.records import new_record
 from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
 from ats.domain.uploads import CheckedUpload, check_upload
 from ats.ports import Duplicate, NewSubmission, PositionClosed
-from ats.services import duplicates
+from ats.services import access, duplicates
 from ats.services.deps import Deps
 from ats.services.references import parse_referee
 
@@ -261,12 +264,10 @@ async def list_applications(
     deps: Deps, actor: Actor, position_id: UUID, *, after: object = None, limit: object = None
 ) -> ApplicationsPage:
     """One page of a position's applications, newest first (`after`: a marker from the page
-    before; `limit`: 1 to 200, default 50)."""
-    require_role(actor, STAFF_ROLES)
+    before; `limit`: 1 to 200, default 50). Scope: ats.services.access (ArchivedPosition once
+    hiring concluded, for the hiring team)."""
     marker, size = paging.decode_marker(after), paging.parse_limit(limit)
-    position = await deps.uow.repo.get_position(position_id)
-    if position is None:
-        raise NotFound("There is no such position.")
+    position = await access.visible_position(deps, actor, position_id, contents=True)
     rows = await deps.uow.repo.list_applications(position_id, limit=size + 1, after=marker)
     more = len(rows) > size
     rows = rows[:size]
@@ -280,48 +281,66 @@ async def list_applications(
 
 
 async def view_application(deps: Deps, actor: Actor, application_id: UUID) -> ApplicationView:
-    require_role(actor, STAFF_ROLES)
+    """The application, its contact row and the records the actor's role may read (audited)."""
+    application, position = await access.visible_application(deps, actor, application_id, action="read")
     repo = deps.uow.repo
-    application = await repo.get_application(application_id)
-    if application is None:
-        await raise_if_erased(deps, application_id)
-        raise NotFound("There is no such application.")
     person = await repo.get_person(application.person_id)
-    position = await repo.get_position(application.position_id)
-    assert person is not None and position is not None
-    records = await repo.list_records(application_id)
+    assert person is not None
+    records = access.readable_records(actor, await repo.list_records(application_id))
     await deps.audit(actor, "application.viewed", application_id=application_id, position_id=position.id)
     return ApplicationView(application=application, person=person, position=position, records=records)
 
 
-async def raise_if_erased(deps: Deps, application_id: UUID) -> None:
-    """410 with the tombstone's facts (no personal data) when the application was erased."""
-    stone = await deps.uow.repo.get_tombstone(application_id)
-    if stone is None:
-        return
-    raise Gone(
-        "This application was erased; only a record of the erasure remains.",
-        facts={
-            "application_id": str(stone.application_id),
-            "reference": stone.reference,
-            "position_id": str(stone.position_id),
-            "submitted_at": stone.submitted_at.isoformat(),
-            "retention_until": stone.retention_until.isoformat() if stone.retention_until else None,
-            "erased_at": stone.erased_at.isoformat(),
-            "reason": stone.reason,
-            "records_erased": stone.records_erased,
-            "versions_deleted": stone.versions_deleted,
-        },
-    )
+@dataclass(frozen=True)
+class ApplicationDetail:
+    """What the panel's application page and GET /applications/{id} show, filtered by role:
+    `referees`, `consents` and `checks` are None where the role may not see them (hiring
+    managers: no reference or background-check material, DESIGN §8)."""
+
+    view: ApplicationView
+    referees: list[Referee] | None
+    consents: list[ConsentRequest] | None
+    checks: list[Check] | None
+    actions: frozenset[rules.Action]  # what the actor may do here (the page's forms)
+    moves: list[ApplicationStatus]  # the transitions this actor may make now
+
+    @property
+    def application(self) -> Application:
+        return self.view.application
+
+    @property
+    def position(self) -> Position:
+        return self.view.position
+
+
+async def application_detail(deps: Deps, actor: Actor, application_id: UUID) -> ApplicationDetail:
+    """One read of everything a recruiter works with, in a constant number of queries."""
+    from ats.domain.workflow import TRANSITIONS
+
+    view = await view_application(deps, actor, application_id)
+    repo = deps.uow.repo
+    role, position = access.role_of(actor), view.position
+    assigned = await access.is_assigned(repo, actor, position.id)
+    allowed = frozenset(a for a in rules.Action if rules.may(role, a, assigned=assigned, open=position.is_open))
+    referees = await repo.list_referees(application_id) if rules.Action.READ_REFERENCES in allowed else None
+    consents = checks = None
+    if rules.Action.READ_BACKGROUND in allowed:
+        consents, checks = await repo.list_consents(application_id), await repo.list_checks(application_id)
+    current = view.application.status
+    moves = []
+    if rules.Action.MOVE in allowed:
+        moves = [
+            t for t in sorted(TRANSITIONS[current], key=list(ApplicationStatus).index)
+            if rules.may_move(role, current, t)
+        ]
+    return ApplicationDetail(view, referees, consents, checks, allowed, moves)
 
 
 async def read_document(deps: Deps, actor: Actor, record_id: UUID) -> tuple[Record, bytes]:
-    """Decrypt one record for a recruiter; the read is audited before the bytes are returned."""
-    require_role(actor, STAFF_ROLES)
+    """Decrypt one record the actor may read (ats.services.access.visible_record: hiring
+    managers only CVs and cover letters, admins nothing); audited before the bytes go out."""
+    record, _, _ = await access.visible_record(deps, actor, record_id)
     repo = deps.uow.repo
-    record = await repo.get_record(record_id)
-    if record is None:
-        raise NotFound("There is no such document.")
     key_row = await repo.get_data_key(record.application_id)
     if key_row is None:
         raise NotFound("This document's key has been destroyed; the document is unreadable.")
