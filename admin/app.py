@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 from starlette.templating import Jinja2Templates
 
-from admin import application_pages, mailbox, position_pages, session_pages
+from admin import admin_pages, application_pages, mailbox, position_pages, session_pages, workflow_pages
 from admin.panel import Panel
 from ats.services.deps import Deps
 from ats.web.rules import enforce
@@ -19,6 +19,8 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
             *session_pages.routes(panel),
             *position_pages.routes(panel),
             *application_pages.routes(panel),
+            *workflow_pages.routes(panel),
+            *admin_pages.routes(panel),
             *mailbox.routes(panel),  # development only
         ]
     )

@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -54,6 +54,8 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     # The privacy notice names the controller and where to exercise rights (GDPR Art. 13(1)(a)).
     templates.env.globals["controller_name"] = settings.ats_controller_name
     templates.env.globals["privacy_contact"] = settings.ats_privacy_contact
+    # `ats serve --embedded` seeds made-up people (ats/services/demo.py): every panel page says so.
+    templates.env.globals["demo_data"] = settings.embedded
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -151,4 +153,13 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
         *settings.ats_allowed_hosts,
         *([] if settings.production else LOOPBACK_HOSTS),
     ]
-    return SecurityHeaders(HostCheck(throttled, hosts), hsts=settings.production)  # type: ignore[return-value]
+    secured = SecurityHeaders(HostCheck(throttled, hosts), hsts=settings.production)
+    secured.routes = app.routes  # type: ignore[attr-defined]  # see route_table
+    return secured  # type: ignore[return-value]
+
+
+def route_table(app: ASGIApp) -> list[BaseRoute]:
+    """The routes of an app built by create_app (under its middleware), for
+    ats.web.rules.walk: the access-matrix test checks every one has a rule
+    (tests/e2e/test_access_matrix.py)."""
+    return app.routes  # type: ignore[attr-defined]
