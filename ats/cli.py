@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID
 
 from ats.bootstrap import Container, embedded, from_environment
-from ats.domain.actors import SYSTEM
 from ats.domain.errors import DomainError, ValidationError
 from ats.policy_loader import PolicyFileError
 from ats.settings import SettingsError
@@ -109,17 +108,21 @@ def cmd_users_deactivate(args: argparse.Namespace) -> None:
 def cmd_positions_create(args: argparse.Namespace) -> None:
     from ats.services import positions
 
-    position = _run(
-        lambda c: positions.create_position(c.deps, SYSTEM, title=args.title, jurisdiction=args.jurisdiction)
-    )
-    print(position.id)
+    async def work(c: Container) -> Any:
+        actor = await _acting(c, args)
+        return await positions.create_position(c.deps, actor, title=args.title, jurisdiction=args.jurisdiction)
+
+    print(_run(work).id)
 
 
 def cmd_positions_list(args: argparse.Namespace) -> None:
     from ats.services import positions
     from ats.web.api import position_json
 
-    found = _run(lambda c: positions.list_positions(c.deps, SYSTEM))
+    async def work(c: Container) -> Any:
+        return await positions.list_positions(c.deps, await _acting(c, args))
+
+    found = _run(work)
     if args.json:
         print(json.dumps([position_json(p) for p in found], indent=2))
         return
@@ -149,10 +152,10 @@ def _uuid(value: str, what: str) -> UUID:
 def cmd_positions_conclude(args: argparse.Namespace) -> None:
     from ats.services import retention
 
-    def work(c: Container) -> Awaitable[Any]:
-        return retention.conclude_position(
+    async def work(c: Container) -> Any:
+        return await retention.conclude_position(
             c.deps,
-            SYSTEM,
+            await _acting(c, args),
             _uuid(args.id, "position"),
             outcome=args.outcome,
             at=_when(args.at, "--at"),
@@ -162,6 +165,20 @@ def cmd_positions_conclude(args: argparse.Namespace) -> None:
     result = _run(work)
     print(f"concluded {result.outcome.value} at {result.concluded_at.isoformat()}; "
           f"applications retained until {result.retention_until.isoformat()}")
+
+
+def cmd_positions_assign(args: argparse.Namespace) -> None:
+    from ats.services import assignments
+
+    async def work(c: Container) -> None:
+        actor, position_id = await _acting(c, args), _uuid(args.id, "position")
+        if args.positions_command == "assign":
+            await assignments.assign(c.deps, actor, position_id, email=args.email)
+        else:
+            await assignments.unassign(c.deps, actor, position_id, email=args.email)
+
+    _run(work)
+    print("assigned" if args.positions_command == "assign" else "unassigned")
 
 
 def cmd_holds(args: argparse.Namespace) -> None:
@@ -178,13 +195,23 @@ def cmd_holds(args: argparse.Namespace) -> None:
 
 
 async def _cli_actor(c: Container, email: str) -> Any:
-    """CLI actions that need a role act as a named staff user (audited under their id)."""
+    """CLI actions that need a role act as a named staff user (audited under their id), with
+    that user's scope (DESIGN §8: the same rules as the panel and the API)."""
     user = await c.deps.uow.repo.get_user_by_email(email.strip().lower())
     if user is None:
-        raise ValidationError(f"There is no user {email!r}. Create one with `ats users create`.")
+        raise ValidationError(f"There is no user {email!r}. Create one with `ats users create`.", field="--as-user")
+    if not user.active:
+        raise ValidationError(f"The user {email!r} is deactivated.", field="--as-user")
     from ats.domain.actors import staff
 
     return staff(user.id, user.role)
+
+
+async def _acting(c: Container, args: argparse.Namespace) -> Any:
+    """`--as-user EMAIL`: that person, recorded as user:<id> and limited to their scope;
+    without it the operator running `ats` (cli:<login>), never an anonymous "system"."""
+    email = getattr(args, "as_user", None)
+    return await _cli_actor(c, email) if email else _operator()
 
 
 def _progress(label: str) -> Callable[[int], None] | None:
@@ -268,15 +295,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
         listen = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104 (a comparison)
         listen = f"[{listen}]" if ":" in listen else listen
         container = embedded(Path(args.data_dir), public_url=f"http://{listen}:{args.port}")
-        from ats.seed import DEMO_RECRUITER, seed_demo
+        from ats.services.demo import seed_demo
         from storage.migrate import migrate
 
-        async def prepare() -> str:
+        async def prepare() -> Any:
             await container.startup()
             await migrate()
             return await seed_demo(container.deps)
 
-        password = asyncio.run(prepare())
+        logins = asyncio.run(prepare())
+        container.extras["demo_data"] = True  # the panel's "Demo data" banner
         print(
             "WARNING: embedded mode. The S3/KMS emulator keeps objects in memory only: every CV and\n"
             "key is lost when this process stops, and the SQLite database is reset at each start.\n"
@@ -284,7 +312,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
         print(f"Candidate site: http://{args.host}:{args.port}/   Admin: http://{args.host}:{args.port}/admin")
-        print(f"Recruiter login (shown once): {DEMO_RECRUITER} / {password}", flush=True)
+        print("Demo data (made-up people). Staff logins, passwords shown once:")
+        for login in logins:
+            print(f"  {login.role.value:<16} {login.email} / {login.password}")
+        sys.stdout.flush()
     else:
         container = from_environment()
     uvicorn.run(create_app(container, run_jobs=args.embedded), host=args.host, port=args.port, log_level="info", access_log=False)
@@ -330,7 +361,7 @@ def parser() -> argparse.ArgumentParser:
     pcreate.add_argument("--title", required=True)
     pcreate.add_argument("--jurisdiction", required=True)
     pcreate.set_defaults(func=cmd_positions_create)
-    plist = pos.add_parser("list", help="list positions")
+    plist = pos.add_parser("list", help="list positions (with --as-user: those that user may see)")
     plist.add_argument("--json", action="store_true")
     plist.set_defaults(func=cmd_positions_list)
     pconclude = pos.add_parser("conclude", help="conclude hiring: filled, closed or cancelled")
@@ -338,6 +369,15 @@ def parser() -> argparse.ArgumentParser:
     pconclude.add_argument("--outcome", required=True, choices=["filled", "closed", "cancelled"])
     pconclude.add_argument("--at", help="ISO time of the conclusion (default now; past refused in production)")
     pconclude.set_defaults(func=cmd_positions_conclude)
+    for name, text in (("assign", "assign a recruiter or hiring manager"), ("unassign", "end an assignment")):
+        passign = pos.add_parser(name, help=f"{text} (admins)")
+        passign.add_argument("id")
+        passign.add_argument("--email", required=True, help="the staff user's email")
+        passign.set_defaults(func=cmd_positions_assign)
+    for command in (pcreate, plist, pconclude, *(pos.choices[n] for n in ("assign", "unassign"))):
+        command.add_argument(
+            "--as-user", metavar="EMAIL", help="act as this staff user (their role and positions; audited as them)"
+        )
 
     holds = sub.add_parser("holds", help="legal holds (privacy officer)").add_subparsers(
         dest="hold_command", required=True

@@ -55,7 +55,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     templates.env.globals["controller_name"] = settings.ats_controller_name
     templates.env.globals["privacy_contact"] = settings.ats_privacy_contact
     # `ats serve --embedded` seeds made-up people (ats/services/demo.py): every panel page says so.
-    templates.env.globals["demo_data"] = settings.embedded
+    templates.env.globals["demo_data"] = bool(container.extras.get("demo_data"))
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -4,6 +4,7 @@ positions and assignments, each a CSRF-protected form that the service audits; o
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -224,3 +225,21 @@ def test_hostile_token_assignment_and_close_forms_change_nothing(live: Any) -> N
     assert sql_all(live.database_url, "SELECT count(*) FROM position_assignments") == [(0,)]
     assert sql_all(live.database_url, "SELECT status FROM positions") == [("open",)]
     assert [bool(r[2]) for r in _users(live)] == [True, True]
+
+
+def test_the_demo_banner_shows_only_when_demo_data_was_seeded(database_url: str, s3env: Any) -> None:
+    from ats.bootstrap import build
+    from ats.web.app import create_app
+    from storage.migrate import migrate
+    from tests.conftest import Live, LiveServer, make_settings
+
+    for seeded in (False, True):
+        container = build(make_settings(database_url, s3env))
+        if database_url.startswith("sqlite"):
+            asyncio.run(migrate())
+        container.extras["demo_data"] = seeded  # what `ats serve --embedded` sets after seeding
+        with LiveServer(create_app(container)) as running:
+            server = Live(running.url, container, s3env, database_url)
+            client, _ = _signed_in(server, "admin", f"admin{int(seeded)}@example.com")
+            for page in (server.client().get("/admin/login"), client.get("/admin/manage/users")):
+                assert page.status_code == 200 and ("Demo data." in page.text) is seeded
