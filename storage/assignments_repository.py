@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
+from piccolo.query.functions.aggregate import Count
+
 from ats.ports import Assignment
 from storage import tables as t
 
@@ -56,7 +58,7 @@ class AssignmentQueries:
         if not position_ids:
             return {}
         rows = (
-            await t.Application.select(t.Application.position_id, t.Application.status, t.Application.id.count())
+            await t.Application.select(t.Application.position_id, t.Application.status, Count(alias="count"))
             .where(t.Application.position_id.is_in(list(position_ids)))
             .group_by(t.Application.position_id, t.Application.status)
             .run()
