@@ -16,7 +16,16 @@ from ats.domain.background import Check, ConsentRequest
 from ats.domain.errors import DomainError, NotFound, Unauthorized, ValidationError
 from ats.domain.model import Application, Position, Record, Role
 from ats.domain.records import tags_for
-from ats.services import accounts, applications, background, positions, references, retention, workflow
+from ats.services import (
+    accounts,
+    applications,
+    background,
+    pipeline,
+    positions,
+    references,
+    retention,
+    workflow,
+)
 from ats.services.deps import Deps
 from ats.services.links import candidate_link
 from ats.web.errors import json_domain_error, json_error
@@ -179,17 +188,21 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
 
     async def position_applications(request: Request) -> Response:
         actor: Actor = request.state.actor
-        listed = await applications.list_applications(
+        query = request.query_params
+        listed = await pipeline.pipeline_page(
             deps,
             actor,
             _uuid(request, "position_id", "position"),
-            after=request.query_params.get("after"),
-            limit=request.query_params.get("limit"),
+            status=query.get("status"),
+            reference=query.get("reference"),
+            after=query.get("after"),
+            limit=query.get("limit"),
         )
         return JSONResponse(
             {
                 "position": position_json(listed.position),
-                "applications": [application_json(a) for a, _ in listed.rows],
+                "counts": {status.value: n for status, n in listed.counts},
+                "applications": [application_json(card.application) for card in listed.cards],
                 "next": listed.next,
             }
         )

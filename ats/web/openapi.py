@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ats.domain.model import ApplicationStatus
 from ats.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -140,8 +141,26 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "get": {
                     "summary": "Applications to a position, newest first, one page at a time (staff)",
+                    "description": "The pipeline: `counts` per status of the whole position, and one keyset page "
+                    "of applications, narrowed by `status` and/or an exact `reference`. Out of scope, or "
+                    "concluded for the hiring team (the archive phase): 404.",
                     "security": bearer,
                     "parameters": [
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "required": False,
+                            "description": "Only applications in this state",
+                            "schema": {"enum": [s.value for s in ApplicationStatus]},
+                        },
+                        {
+                            "name": "reference",
+                            "in": "query",
+                            "required": False,
+                            "description": "The application with this exact reference (case, spaces and the "
+                            "APP- prefix do not matter)",
+                            "schema": {"type": "string", "maxLength": 40},
+                        },
                         {
                             "name": "after",
                             "in": "query",
@@ -158,7 +177,8 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": {
-                            "description": "`{position, applications, next}`; `next` is null on the last page"
+                            "description": "`{position, counts, applications, next}`; `next` is null on the "
+                            "last page"
                         },
                         **_errors(401, 403, 404, 422),
                     },

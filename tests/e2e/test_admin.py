@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from tests.e2e.support import (
     applicant,
     csrf_field,
     sql_all,
+    sql_exec,
 )
 from tests.helpers import pdf
 
@@ -54,7 +56,13 @@ def application(live: Any, client: httpx.Client, position: uuid.UUID) -> dict[st
 
 
 @pytest.fixture
-def signed_in(client: httpx.Client, recruiter: Staff) -> httpx.Client:
+def signed_in(live: Any, client: httpx.Client, recruiter: Staff, position: uuid.UUID) -> httpx.Client:
+    # Need to know (DESIGN §8): a recruiter sees the applications of the positions assigned to them.
+    sql_exec(
+        live.database_url,
+        "INSERT INTO position_assignments (id, position_id, user_id, assigned_at) VALUES ($1, $2, $3, $4)",
+        uuid.uuid4(), position, recruiter.id, datetime.now(UTC),
+    )
     response = admin_login(client, recruiter)
     assert response.status_code == 303, response.text[:300]
     return client
