@@ -34,7 +34,7 @@ def offer_text(*, position_title: str, link: str, expires_at: datetime) -> tuple
         f"We are pleased to offer you the position \"{title}\".\n\n"
         "Read the offer and give your answer (accept or decline) at this link:\n\n"
         f"{link}\n\n"
-        f"The link works until {when}. After that, ask your recruiter for a new one.\n\n"
+        f"The link works until {when}. After that it no longer works: contact your recruiter.\n\n"
         "The link is personal: please do not forward this message.\n"
     )
     return subject, body
