@@ -95,6 +95,9 @@ def may(role: Role | None, action: Action, *, assigned: bool, open: bool) -> boo
         # The assigned keep seeing the position after conclusion: its counts and retention
         # date only (the archive page), never the contents.
         return True
+    if action is Action.CONCLUDE and role is Role.RECRUITER:
+        # Open or not: concluding twice is the conclusion rule's 409, not a 404.
+        return True
     return open and action in _WHILE_OPEN.get(role, frozenset())
 
 

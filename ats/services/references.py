@@ -6,17 +6,17 @@ import json
 from collections.abc import Mapping
 from uuid import UUID, uuid4
 
-from ats.domain.actors import Actor, require_role
+from ats.domain.actors import Actor
 from ats.domain.applicants import _clean_text
 from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.model import ApplicationStatus as S
-from ats.domain.model import RecordType, Referee, Role
+from ats.domain.model import RecordType, Referee
+from ats.services import access
 from ats.services.deps import Deps
 from ats.services.records import store_record
 
 # Referees are contacted before any offer (DESIGN §6); afterwards reference checks are over.
 REFERENCE_STATES = frozenset({S.SUBMITTED, S.SCREENING, S.INTERVIEW, S.REFERENCE_CHECK})
-ROLES = {Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN}
 MAX_REFEREES = 5
 MAX_ANSWERS_BYTES = 64 * 1024
 
@@ -42,8 +42,8 @@ def parse_referee(data: Mapping[str, object], application_id: UUID, now, index: 
 async def add_referees(
     deps: Deps, actor: Actor, application_id: UUID, referees: list[Mapping[str, object]]
 ) -> list[Referee]:
-    if actor.kind == "user":
-        require_role(actor, ROLES)
+    # Referees and their reports are the assigned recruiters' work (DESIGN §8); 404 otherwise.
+    await access.visible_application(deps, actor, application_id, action="references")
     if not referees or len(referees) > MAX_REFEREES:
         raise ValidationError(f"Give between 1 and {MAX_REFEREES} referees.", field="referees")
     now = deps.clock.now()
@@ -68,7 +68,7 @@ async def record_reference(
     deps: Deps, actor: Actor, application_id: UUID, referee_id: UUID, answers: object
 ) -> UUID:
     """Store a referee's answers as an encrypted `reference-report` record; return its id."""
-    require_role(actor, ROLES)
+    await access.visible_application(deps, actor, application_id, action="references")
     if not isinstance(answers, dict) or not answers or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in answers.items()
     ):

@@ -8,25 +8,24 @@ from uuid import UUID
 
 import anyio
 
-from ats.domain.actors import Actor, require_role
+from ats.domain.actors import Actor
 from ats.domain.conclusion import CONCLUDED_REASON, Conclusion, conclude
 from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.model import Record, Role
 from ats.domain.records import tags_for
 from ats.domain.retention import expires_on_tag
+from ats.services import access
 from ats.services.deps import Deps
 
-CONCLUDE_ROLES = {Role.RECRUITER, Role.ADMIN}
-HOLD_ROLES = {Role.PRIVACY_OFFICER}
 MAX_REASON = 500
 
 
 async def conclude_position(
     deps: Deps, actor: Actor, position_id: UUID, *, outcome: str, at: datetime | None = None, production: bool
 ) -> Conclusion:
-    """Close the position, start every application's clock, reject those still open."""
-    if actor.kind == "user":
-        require_role(actor, CONCLUDE_ROLES)
+    """Close the position, start every application's clock, reject those still open. Assigned
+    recruiters, admins and the operator (DESIGN §8); 404 for anyone else."""
+    await access.visible_position(deps, actor, position_id, contents=False, action="conclude")
     now = deps.clock.now()
     async with deps.uow.transaction() as tx:
         position = await tx.get_position(position_id)
@@ -70,8 +69,10 @@ def _reason(reason: object) -> str:
 
 
 async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reason: object, hold: bool) -> None:
-    """Place (hold=True) or lift a legal hold (GDPR Art. 17(3)(e)); privacy officers only."""
-    require_role(actor, HOLD_ROLES)
+    """Place (hold=True) or lift a legal hold (GDPR Art. 17(3)(e)); privacy officers only
+    (anyone else: 404, ats.services.access)."""
+    if access.role_of(actor) is not Role.PRIVACY_OFFICER:
+        raise NotFound("There is no such application.")
     text = _reason(reason)
     async with deps.uow.transaction() as tx:
         application = await tx.lock_application(application_id)
@@ -79,6 +80,7 @@ async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reas
             if await tx.get_tombstone(application_id):
                 raise Conflict("This application has already been erased.", code="erased")
             raise NotFound("There is no such application.")
+        await access.application_in_scope(tx, actor, application, "hold")
         if hold and await tx.erasure_in_progress(application_id, deps.clock.now()):
             # Art. 17(3)(e) holds stop an erasure before it starts; once a worker has claimed
             # the application its data key is destroyed and the erasure must finish

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from ats.domain.actors import CANDIDATE, Actor, require_role
-from ats.domain.errors import NotFound, ValidationError
-from ats.domain.model import Application, ApplicationStatus, Role
+from ats.domain.access import EARLY_STAGES, may_move
+from ats.domain.actors import CANDIDATE, Actor
+from ats.domain.errors import Forbidden, NotFound, ValidationError
+from ats.domain.model import Application, ApplicationStatus
 from ats.domain.offer_mail import OFFER_EXTENDED, offer_text
 from ats.domain.workflow import check_transition, parse_state
 from ats.ports import Repository
-from ats.services import mail
+from ats.services import access, mail
 from ats.services.deps import Deps
 from ats.services.links import ANSWER_WINDOW, candidate_link
 
-WORKFLOW_ROLES = {Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN}
 MAX_REASON = 500
 CANDIDATE_ANSWERS = frozenset({ApplicationStatus.OFFER_ACCEPTED, ApplicationStatus.OFFER_DECLINED})
 
@@ -54,6 +55,7 @@ async def move(
     reason: str | None,
     *,
     note_required: bool = False,
+    actor_may: Callable[[ApplicationStatus], bool] | None = None,
 ) -> Moved:
     """Apply one transition inside a transaction, audited with from, to and whether a reason
     was given (the reason text itself may hold personal data, so it stays out of the trail)."""
@@ -61,6 +63,13 @@ async def move(
         application = await _application(tx, application_id)
         current = application.status
         check_transition(current, target)
+        if actor_may is not None and not actor_may(current):
+            # In scope (the application is theirs to see), but not their decision: DESIGN §8.
+            stages = ", ".join(s.value for s in sorted(EARLY_STAGES, key=list(ApplicationStatus).index))
+            raise Forbidden(
+                f"Hiring managers move applications only between {stages} (and from submitted to screening).",
+                field="to",
+            )
         if note_required and reason is None:
             raise ValidationError(
                 "Record the candidate's answer with a note (e.g. 'accepted by phone on 3 May').", field="reason"
@@ -104,10 +113,21 @@ async def _queue_offer_mail(deps: Deps, tx: Repository, application: Application
 
 
 async def transition(deps: Deps, actor: Actor, application_id: UUID, *, to: object, reason: object = None) -> Moved:
-    require_role(actor, WORKFLOW_ROLES)
+    """A staff move. The input (422), the scope (404 outside it: ats.services.access), then the role's own
+    moves (hiring managers: the early stages, checked under the transaction's lock)."""
     target, note = parse_state(to), _reason(reason)
+    await access.visible_application(deps, actor, application_id, action="move")
+    role = access.role_of(actor)
     # The candidate answers through their link; staff recording it for them say how.
-    return await move(deps, actor, application_id, target, note, note_required=target in CANDIDATE_ANSWERS)
+    return await move(
+        deps,
+        actor,
+        application_id,
+        target,
+        note,
+        note_required=target in CANDIDATE_ANSWERS,
+        actor_may=lambda current: may_move(role, current, target),
+    )
 
 
 async def offer_for_token(deps: Deps, token: str) -> Application:

@@ -16,7 +16,7 @@ HIRING_WORK = {A.LIST, A.READ, A.MOVE, A.REFERENCES, A.READ_REFERENCES, A.BACKGR
 # (role, assigned, open) -> the actions allowed; every other action is refused.
 TABLE: dict[tuple[R, bool, bool], set[A]] = {
     (R.RECRUITER, True, True): {A.SEE_POSITION, A.CONCLUDE} | HIRING_WORK,
-    (R.RECRUITER, True, False): {A.SEE_POSITION},  # archive phase: the summary only
+    (R.RECRUITER, True, False): {A.SEE_POSITION, A.CONCLUDE},  # archive: the summary (a 2nd conclusion: 409)
     (R.RECRUITER, False, True): set(),
     (R.RECRUITER, False, False): set(),
     (R.HIRING_MANAGER, True, True): {A.SEE_POSITION, A.LIST, A.READ, A.MOVE},

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ats.domain.actors import SYSTEM, staff
-from ats.domain.errors import Conflict, Forbidden, Gone, NotFound, ValidationError
+from ats.domain.errors import Conflict, Gone, NotFound, ValidationError
 from ats.domain.model import Role
+from ats.ports import Assignment
 from ats.services import applications, expiry, positions, retention, sweep
 from ats.services.applications import Upload
 from ats.services.deps import Deps
@@ -54,10 +55,12 @@ async def test_conclude_rules(deps: Deps) -> None:
         await retention.conclude_position(
             deps, SYSTEM, position.id, outcome="filled", at=NOW - timedelta(days=3), production=True
         )
-    with pytest.raises(Forbidden):
-        await retention.conclude_position(deps, OFFICER, position.id, outcome="filled", production=False)
+    for outsider in (OFFICER, RECRUITER):  # no hiring decisions; not assigned (DESIGN §8): 404
+        with pytest.raises(NotFound):
+            await retention.conclude_position(deps, outsider, position.id, outcome="filled", production=False)
     with pytest.raises(NotFound):
         await retention.conclude_position(deps, SYSTEM, uuid.uuid4(), outcome="filled", production=False)
+    await deps.uow.repo.add_assignment(Assignment(position.id, RECRUITER.user_id, NOW))
     result = await retention.conclude_position(deps, RECRUITER, position.id, outcome="cancelled", production=True)
     assert result.retention_until == datetime(2030, 11, 22, 10, 0, tzinfo=UTC)
     app = await deps.uow.repo.get_application(app_id)
@@ -89,8 +92,10 @@ async def test_expiry_erases_due_only_and_leaves_a_tombstone(deps: Deps) -> None
     kept = await repo.get_application(kept_id)
     assert (await repo.get_person(kept.person_id)).email == "shared@example.com"
     assert not [k for k in deps.vault.blobs.objects if str(erased_id) in k]
-    with pytest.raises(Gone) as gone:
+    with pytest.raises(NotFound):  # a recruiter not assigned to the position: as unknown as any id
         await applications.view_application(deps, RECRUITER, erased_id)
+    with pytest.raises(Gone) as gone:
+        await applications.view_application(deps, OFFICER, erased_id)
     assert gone.value.facts["application_id"] == str(erased_id)
     assert "shared@example.com" not in repr(gone.value.facts)
     with pytest.raises(Conflict):

@@ -17,7 +17,6 @@ from ats.domain import paging
 from ats.domain.actors import CANDIDATE, SYSTEM, Actor, staff
 from ats.domain.errors import (
     Conflict,
-    Forbidden,
     NotFound,
     TooLarge,
     Unauthorized,
@@ -33,7 +32,7 @@ from ats.domain.model import (
     Role,
 )
 from ats.domain.records import tags_for
-from ats.ports import Duplicate
+from ats.ports import Assignment, Duplicate
 from ats.services import accounts, applications, positions
 from ats.services.applications import Upload
 from ats.services.deps import Deps
@@ -94,8 +93,18 @@ def snapshot(w: World) -> dict[str, Any]:
     }
 
 
+# The recruiter and hiring manager of these tests, assigned to every position new_position
+# makes (DESIGN §8: staff see only the positions assigned to them).
+RECRUITER = staff(uuid4(), Role.RECRUITER)
+HIRING_MANAGER = staff(uuid4(), Role.HIRING_MANAGER)
+
+
 async def new_position(w: World, title: str = "Engineer", jurisdiction: str = "US") -> Position:
-    return await positions.create_position(w.deps, SYSTEM, title=title, jurisdiction=jurisdiction)
+    position = await positions.create_position(w.deps, SYSTEM, title=title, jurisdiction=jurisdiction)
+    for actor in (RECRUITER, HIRING_MANAGER):
+        assert actor.user_id is not None
+        await w.repo.add_assignment(Assignment(position.id, actor.user_id, position.created_at))
+    return position
 
 
 async def submit(
@@ -116,7 +125,7 @@ async def submit(
 
 
 def recruiter() -> Actor:
-    return staff(uuid4(), Role.RECRUITER)
+    return RECRUITER
 
 
 def _audit_has_no_personal_data(w: World) -> None:
@@ -511,7 +520,7 @@ async def test_read_document_returns_plaintext_and_is_audited(world: World) -> N
 async def test_read_document_refuses_non_staff(world: World, actor: Actor) -> None:
     _, record = await _submitted_cv(world)
     before = snapshot(world)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # 404, never 403: ids reveal nothing (DESIGN §8)
         await applications.read_document(world.deps, actor, record.id)
     assert snapshot(world) == before  # not even a key unwrap
 
@@ -531,7 +540,7 @@ async def test_read_document_without_its_key_is_not_found(world: World) -> None:
 
 async def test_view_application_is_audited(world: World) -> None:
     submitted, record = await _submitted_cv(world)
-    actor = staff(uuid4(), Role.HIRING_MANAGER)
+    actor = HIRING_MANAGER
     before = len(world.repo.audit)
     view = await applications.view_application(world.deps, actor, submitted.id)
     assert view.application.id == submitted.id
@@ -547,7 +556,7 @@ async def test_view_application_is_audited(world: World) -> None:
 async def test_view_application_refuses_a_candidate_and_unknown_ids(world: World) -> None:
     submitted, _ = await _submitted_cv(world)
     before = snapshot(world)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await applications.view_application(world.deps, CANDIDATE, submitted.id)
     assert snapshot(world) == before
     with pytest.raises(NotFound):
@@ -574,7 +583,7 @@ async def test_list_applications_is_audited_newest_first(world: World) -> None:
 
 async def test_list_applications_refuses_non_staff_and_unknown_positions(world: World) -> None:
     position = await new_position(world)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         await applications.list_applications(world.deps, CANDIDATE, position.id)
     with pytest.raises(NotFound):
         await applications.list_applications(world.deps, recruiter(), uuid4())
