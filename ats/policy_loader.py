@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ats.domain import notices as n
 from ats.domain.jurisdiction import CHECK_TYPES, JurisdictionPolicy, PolicyBook
 from ats.domain.model import JURISDICTIONS
 
@@ -98,6 +99,115 @@ def load_policy(path: Path | None = None) -> PolicyBook:
                 criminal_offence_condition=j.criminal_offence_condition,
                 version=data.version,
             )
+            for code, j in data.jurisdictions.items()
+        },
+    )
+
+
+# ---------------------------------------------------------------- notices (ats.domain.notices)
+
+
+class _Notice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str = Field(min_length=4, max_length=150)
+    paragraphs: list[str] = Field(min_length=1)
+    includes: list[str]
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> _Notice:
+        for text in (self.subject, *self.paragraphs):
+            unknown = n.placeholders(text) - n.PLACEHOLDERS
+            if unknown:
+                raise ValueError(f"unknown placeholders {sorted(unknown)}")
+        if set(self.includes) - n.INCLUDES:
+            raise ValueError(f"includes must be drawn from {sorted(n.INCLUDES)}")
+        if any(len(s.strip()) < 8 for s in self.sources):
+            raise ValueError("every source must be cited")
+        return self
+
+
+class _JurisdictionNotices(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assessment_required: bool
+    pre_adverse: _Notice
+    adverse: _Notice
+
+
+class _Agency(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=2)
+    address: str = Field(min_length=2)
+    phone: str = Field(min_length=2)
+    source: str = Source
+
+
+class _Summary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Literal["A Summary of Your Rights Under the Fair Credit Reporting Act"]
+    url: str = Field(pattern=r"^https://")
+    source: str = Source
+    text: str = Field(min_length=40)
+
+
+class _Article23A(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Source
+    factors: list[str] = Field(min_length=8, max_length=8)  # Correction Law § 753(1)(a)-(h)
+
+
+class _NoticesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str = Field(min_length=4)
+    consumer_reporting_agency: _Agency
+    fcra_summary: _Summary
+    article_23a: _Article23A
+    jurisdictions: dict[str, _JurisdictionNotices]
+
+
+# FCRA applies in every US jurisdiction: their pre-adverse notices must carry the report and the
+# summary of rights (15 U.S.C. § 1681b(b)(3)(A)); New York City's the Article 23-A analysis.
+_REQUIRED_INCLUDES = {
+    "US": {"report", "fcra_summary"},
+    "US-CA": {"report", "fcra_summary"},
+    "US-NY-NYC": {"report", "fcra_summary", "article_23a"},
+}
+
+
+def load_notices(path: Path | None = None, *, policy: PolicyBook | None = None) -> n.NoticeBook:
+    """The notice texts (ats/policy/notices.json), checked: one entry per jurisdiction of the
+    policy, only known placeholders and blocks, each with sources, and the blocks the law needs."""
+    where = path or "ats/policy/notices.json"
+    try:
+        if path is None:
+            text = resources.files("ats.policy").joinpath("notices.json").read_text("utf-8")
+        else:
+            text = path.read_text("utf-8")
+        data = _NoticesFile.model_validate(json.loads(text))
+        codes = set((policy or load_policy()).jurisdictions)
+        if set(data.jurisdictions) != codes:
+            raise ValueError(f"notices must cover exactly the policy's jurisdictions {sorted(codes)}")
+        for code, needed in _REQUIRED_INCLUDES.items():
+            if code in data.jurisdictions:
+                missing = needed - set(data.jurisdictions[code].pre_adverse.includes)
+                if missing:
+                    raise ValueError(f"{code}: the pre-adverse notice must include {sorted(missing)}")
+                if "fcra_summary" not in data.jurisdictions[code].adverse.includes:
+                    raise ValueError(f"{code}: the adverse notice must include fcra_summary")
+    except (OSError, ValueError, ValidationError) as exc:
+        raise PolicyFileError(f"Invalid notices file {where}: {exc}") from None
+
+    def notice(x: _Notice) -> n.Notice:
+        return n.Notice(x.subject, tuple(x.paragraphs), tuple(x.includes), tuple(x.sources))
+
+    a, s = data.consumer_reporting_agency, data.fcra_summary
+    return n.NoticeBook(
+        version=data.version,
+        agency=n.Agency(a.name, a.address, a.phone, a.source),
+        fcra_summary=n.Summary(s.title, s.url, s.source, s.text),
+        article_23a=n.Article23A(data.article_23a.source, tuple(data.article_23a.factors)),
+        jurisdictions={
+            code: n.JurisdictionNotices(notice(j.pre_adverse), notice(j.adverse), j.assessment_required)
             for code, j in data.jurisdictions.items()
         },
     )

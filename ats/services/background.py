@@ -3,21 +3,34 @@ that the offer was accepted, the jurisdiction allows the type and the consent st
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 from ats.domain import background as rules
-from ats.domain.actors import CANDIDATE, Actor, require_role
+from ats.domain import notices
+from ats.domain.actors import CANDIDATE, Actor
 from ats.domain.applicants import _clean_text
 from ats.domain.background import Check, CheckStatus, ConsentRequest, ConsentStatus
 from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.jurisdiction import JurisdictionPolicy
-from ats.domain.model import Application, ApplicationStatus, RecordType, Role
+from ats.domain.model import Application, ApplicationStatus, Record, RecordType, Role
 from ats.domain.uploads import check_upload
+from ats.domain.workflow import check_transition
+from ats.services import access, mail
 from ats.services.deps import Deps
-from ats.services.links import ANSWER_WINDOW, WITHDRAW_WINDOW
+from ats.services.links import ANSWER_WINDOW, WITHDRAW_WINDOW, candidate_link
 from ats.services.records import store_record
+
+# The candidate's copy of the report (pre-adverse notice) stays reachable while they may respond
+# and dispute it, well past `respond_by` (ats.domain.notices says why a link, not an attachment).
+REPORT_WINDOW = timedelta(days=60)
+CONSENT_MAIL = "background.consent_request"
+# One kind for both notices: the outbox and its `mail.delivered` audit events carry the kind
+# next to the application id, and must not tell that a check had a 'consider' result.
+NOTICE_MAIL = "background.notice"
 
 ROLES = {Role.RECRUITER, Role.ADMIN}
 
@@ -42,13 +55,15 @@ async def _context(deps: Deps, application_id: UUID) -> tuple[Application, Juris
 
 async def request_consent(deps: Deps, actor: Actor, application_id: UUID, check_types: object) -> tuple[ConsentRequest, str]:
     """Ask the candidate to consent to `check_types`; returns the request and its link token."""
-    require_role(actor, ROLES)
+    await access.visible_application(deps, actor, application_id, action="background")  # 404 outside scope
     application, policy = await _context(deps, application_id)
     rules.require_accepted_offer(application.status)  # 409 before 422: order first, then law
     position = await deps.uow.repo.get_position(application.position_id)
     assert position is not None
     types = deps.policy.check_types(position.jurisdiction, check_types)
     assert policy is not None
+    person = await deps.uow.repo.get_person(application.person_id)
+    assert person is not None
     consent = ConsentRequest(
         id=uuid4(),
         application_id=application_id,
@@ -74,7 +89,20 @@ async def request_consent(deps: Deps, actor: Actor, application_id: UUID, check_
                 )
             ]
         )
-    return consent, deps.links.sign("consent", application_id, consent.id)
+        token = deps.links.sign("consent", application_id, consent.id)
+        subject, body = notices.consent_request_text(
+            candidate_name=person.full_name,
+            position_title=position.title,
+            reference=application.reference,
+            check_types=types,
+            link=candidate_link(deps.public_url, "consent", token),
+        )
+        # DESIGN §10: the link is mailed from the outbox, written with the request itself.
+        message = await mail.queue(
+            deps, tx, kind=CONSENT_MAIL, to=person.email, subject=subject, body=body, application_id=application_id
+        )
+    await mail.deliver_after_commit(deps, [message])
+    return consent, token
 
 
 async def consent_page(deps: Deps, token: str, *, withdrawing: bool = False) -> ConsentPage:
@@ -170,7 +198,7 @@ async def withdraw_consent(deps: Deps, token: str) -> list[Check]:
 
 
 async def start_check(deps: Deps, actor: Actor, application_id: UUID, *, consent_id: object, check_type: object) -> Check:
-    require_role(actor, ROLES)
+    await access.visible_application(deps, actor, application_id, action="background")
     try:
         consent_uuid = UUID(str(consent_id))
     except ValueError:
@@ -219,10 +247,14 @@ async def start_check(deps: Deps, actor: Actor, application_id: UUID, *, consent
     return check
 
 
-async def _check(deps: Deps, check_id: UUID) -> tuple[Check, Application, JurisdictionPolicy]:
+async def _check(deps: Deps, check_id: UUID, actor: Actor) -> tuple[Check, Application, JurisdictionPolicy]:
     check = await deps.uow.repo.get_check(check_id)
     if check is None:
         raise NotFound("There is no such check.")
+    try:  # the background-check workflow: the assigned recruiters only (DESIGN §8)
+        await access.visible_application(deps, actor, check.application_id, action="background")
+    except NotFound:
+        raise NotFound("There is no such check.") from None
     application, policy = await _context(deps, check.application_id)
     if policy is None:
         raise Conflict("Background checks are no longer allowed for this position's location.", code="no_policy")
@@ -241,8 +273,7 @@ async def record_result(
 ) -> Check:
     """The manual provider: a recruiter records the result. Where the policy keeps no document
     (France) only 'seen' and 'satisfactory' are recorded, and a document is refused."""
-    require_role(actor, ROLES)
-    check, application, policy = await _check(deps, check_id)
+    check, application, policy = await _check(deps, check_id, actor)
     consent = await deps.uow.repo.get_consent(check.consent_id)
     if consent is None or consent.status is not ConsentStatus.GIVEN:
         raise Conflict("The consent behind this check is no longer given; the check is halted.", code="no_consent")
@@ -264,7 +295,10 @@ async def record_result(
     if document is None:
         raise ValidationError("Attach the check's result document.", field="document")
     rules.record_result(check, str(result), now)
-    checked = check_upload(document[1], document[0], field="document", max_bytes=deps.max_upload_bytes)
+    # Parsing a PDF or zip of up to the size limit is CPU work: off the event loop (issue 9).
+    checked = await deps.blocking(
+        functools.partial(check_upload, document[1], document[0], field="document", max_bytes=deps.max_upload_bytes)
+    )
     check.criminal_offence_data = check.check_type == "criminal"
 
     async def then(tx, record) -> None:  # type: ignore[no-untyped-def]
@@ -278,7 +312,8 @@ async def record_result(
                     "check.result_recorded",
                     application_id=check.application_id,
                     record_id=record.id,
-                    details={"check": str(check.id), "result": check.status.value},
+                    # No result: 'consider' next to an application id is criminal-offence data.
+                    details={"check": str(check.id)},
                 )
             ]
         )
@@ -306,39 +341,175 @@ async def _still(tx, check: Check, was: CheckStatus) -> None:  # type: ignore[no
         raise Conflict("The consent behind this check was withdrawn; the check is halted.", code="no_consent")
 
 
-async def _save(deps: Deps, actor: Actor, check: Check, action: str, *, was: CheckStatus) -> Check:
+async def _save(deps: Deps, actor: Actor, check: Check, action: str, *, was: CheckStatus, then=None) -> Check:  # type: ignore[no-untyped-def]
+    """Write the check and its audit event; `then(tx)` adds what belongs to the same change
+    (the notice's mail, the rejection) and returns outbox ids to send after the commit."""
+    messages: list[UUID] = []
     async with deps.uow.transaction() as tx:
         await _still(tx, check, was)
         await tx.update_checks([check])
-        await tx.append_audit(
-            [
-                deps.event(
-                    actor,
-                    action,
-                    application_id=check.application_id,
-                    details={"check": str(check.id), "status": check.status.value},
-                )
-            ]
-        )
+        # Ids only: a status ('consider', 'adverse') next to an application id would put
+        # criminal-offence data (UK GDPR Art. 10) in the audit trail, which is kept for ever.
+        await tx.append_audit([deps.event(actor, action, application_id=check.application_id, details={"check": str(check.id)})])
+        if then is not None:
+            messages = await then(tx)
+    await mail.deliver_after_commit(deps, messages)
     return check
 
 
-async def send_pre_adverse_notice(deps: Deps, actor: Actor, check_id: UUID) -> Check:
-    require_role(actor, ROLES)
-    check, _, policy = await _check(deps, check_id)
-    rules.send_pre_adverse(check, deps.clock.now(), policy.waiting_business_days)
-    return await _save(deps, actor, check, "check.pre_adverse_sent", was=CheckStatus.CONSIDER)
+async def _notice_facts(deps: Deps, check: Check, application: Application, **more: object) -> tuple[str, notices.Facts]:
+    """The candidate's address and what the notice is filled in with."""
+    person = await deps.uow.repo.get_person(application.person_id)
+    position = await deps.uow.repo.get_position(application.position_id)
+    assert person is not None and position is not None
+    facts = notices.Facts(
+        candidate_name=person.full_name,
+        position_title=position.title,
+        reference=application.reference,
+        check_type=check.check_type,
+        **more,  # type: ignore[arg-type]
+    )
+    return person.email, facts
+
+
+async def send_pre_adverse_notice(deps: Deps, actor: Actor, check_id: UUID, *, assessment: object = None) -> Check:
+    """The generated pre-adverse notice, mailed with the change: the jurisdiction's text
+    (ats/policy/notices.json), a link to the candidate's copy of the report where one is kept,
+    and, in New York City, the recruiter's Article 23-A analysis (`assessment`)."""
+    check, application, policy = await _check(deps, check_id, actor)
+    wording = deps.notices.for_jurisdiction(policy.code)
+    analysis = notices.clean_assessment(assessment, required=wording.assessment_required)
+    respond_by = rules.send_pre_adverse(check, deps.clock.now(), policy.waiting_business_days)
+    report = None
+    if check.record_id is not None:
+        report = candidate_link(deps.public_url, "report", deps.links.sign("report", application.id, check.id))
+    to, facts = await _notice_facts(
+        deps,
+        check,
+        application,
+        respond_by=respond_by.isoformat(),
+        business_days=policy.waiting_business_days,
+        report_link=report,
+        assessment=analysis,
+    )
+    subject, body = notices.render(deps.notices, policy.code, notices.PRE_ADVERSE, facts)
+
+    async def then(tx) -> list[UUID]:  # type: ignore[no-untyped-def]
+        return [
+            await mail.queue(
+                deps, tx, kind=NOTICE_MAIL, to=to, subject=subject, body=body, application_id=application.id
+            )
+        ]
+
+    return await _save(deps, actor, check, "check.notice_sent", was=CheckStatus.CONSIDER, then=then)
 
 
 async def decide(deps: Deps, actor: Actor, check_id: UUID, *, decision: object) -> Check:
-    require_role(actor, ROLES)
-    check, _, _ = await _check(deps, check_id)
+    """The final decision after `respond_by`. Adverse: the adverse-action notice is mailed and
+    the application rejected, in the same transaction (15 U.S.C. § 1681m(a))."""
+    check, application, policy = await _check(deps, check_id, actor)
     rules.decide(check, str(decision), deps.clock.now())
-    return await _save(deps, actor, check, "check.decided", was=CheckStatus.PRE_ADVERSE)
+    if check.status is not CheckStatus.ADVERSE:
+        return await _save(deps, actor, check, "check.decided", was=CheckStatus.PRE_ADVERSE)
+    to, facts = await _notice_facts(deps, check, application)
+    subject, body = notices.render(deps.notices, policy.code, notices.ADVERSE, facts)
+
+    async def then(tx) -> list[UUID]:  # type: ignore[no-untyped-def]
+        current = await tx.lock_application(application.id)
+        if current is None:
+            raise NotFound("There is no such application.")
+        if current.status in rules.CHECK_STATES:
+            # Still in the check stage: the decision rejects it. An application that already
+            # left it (hired, withdrawn) keeps its status; the candidate still gets the notice.
+            check_transition(current.status, ApplicationStatus.REJECTED)
+            await tx.set_status(application.id, ApplicationStatus.REJECTED)
+            await tx.append_audit(
+                [
+                    deps.event(
+                        actor,
+                        "application.transitioned",
+                        application_id=application.id,
+                        position_id=application.position_id,
+                        details={"from": current.status.value, "to": "rejected", "reason_given": False},
+                    )
+                ]
+            )
+        return [
+            await mail.queue(
+                deps, tx, kind=NOTICE_MAIL, to=to, subject=subject, body=body, application_id=application.id
+            )
+        ]
+
+    return await _save(deps, actor, check, "check.decided", was=CheckStatus.PRE_ADVERSE, then=then)
+
+
+async def report_for_candidate(deps: Deps, token: str) -> tuple[Record, bytes]:
+    """The candidate's copy of the report, through the link in the pre-adverse notice: only
+    that check's own report, only once the notice was sent, audited like any download."""
+    application_id, check_id = deps.links.verify(token, "report", REPORT_WINDOW)
+    check = await deps.uow.repo.get_check(check_id) if check_id else None
+    if check is None or check.application_id != application_id or check.record_id is None:
+        raise NotFound("This report is no longer available.")
+    if check.status not in (CheckStatus.PRE_ADVERSE, CheckStatus.PROCEEDED, CheckStatus.ADVERSE):
+        raise NotFound("This report is no longer available.")
+    record = await deps.uow.repo.get_record(check.record_id)
+    key_row = await deps.uow.repo.get_data_key(application_id)
+    if record is None or key_row is None:
+        raise NotFound("This report is no longer available.")
+    key = await deps.blocking(deps.vault.unwrap, application_id, key_row.wrapped_key)
+    content = await deps.blocking(deps.vault.fetch, key, record)
+    await deps.audit(
+        CANDIDATE,
+        "record.downloaded",
+        application_id=application_id,
+        record_id=record.id,
+        details={"record_type": record.record_type.value},
+    )
+    return record, content
 
 
 async def overview(deps: Deps, actor: Actor, application_id: UUID) -> tuple[list[ConsentRequest], list[Check]]:
-    require_role(actor, {*ROLES, Role.HIRING_MANAGER, Role.PRIVACY_OFFICER})
-    await _context(deps, application_id)
+    await access.visible_application(deps, actor, application_id, action="read_background")
     repo = deps.uow.repo
     return await repo.list_consents(application_id), await repo.list_checks(application_id)
+
+
+@dataclass(frozen=True)
+class Section:
+    """The application page's background-check section (admin/templates/_app_background.html)."""
+
+    consents: list[ConsentRequest]
+    checks: list[Check]
+    policy: JurisdictionPolicy | None
+    assessment_required: bool  # the pre-adverse notice needs the recruiter's analysis (NYC)
+    may_act: bool  # recruiters act; privacy officers only see the status (DESIGN §8)
+
+    @property
+    def allowed_types(self) -> list[tuple[str, str]]:
+        """(check type, the source that allows it), in the policy's order: only these are offered."""
+        return list(self.policy.allowed.items()) if self.policy else []
+
+    def check_types_of(self, consent_id: UUID) -> list[str]:
+        return next((c.check_types for c in self.consents if c.id == consent_id), [])
+
+
+SECTION_ROLES = frozenset({Role.RECRUITER, Role.PRIVACY_OFFICER})
+
+
+async def section(deps: Deps, actor: Actor, application_id: UUID) -> Section | None:
+    """What the panel shows of background checks, or None for a role that may not see
+    background-check material at all (criminal-offence data: DESIGN §8)."""
+    if actor.role not in SECTION_ROLES:
+        return None
+    consents, checks = await overview(deps, actor, application_id)
+    application, policy = await _context(deps, application_id)
+    position = await deps.uow.repo.get_position(application.position_id)
+    assert position is not None
+    wording = deps.notices.jurisdictions.get(position.jurisdiction)
+    return Section(
+        consents=consents,
+        checks=checks,
+        policy=policy,
+        assessment_required=bool(wording and wording.assessment_required),
+        may_act=actor.role is Role.RECRUITER,
+    )

@@ -12,7 +12,8 @@ import anyio.to_thread
 from ats.domain.actors import Actor
 from ats.domain.jurisdiction import PolicyBook
 from ats.domain.model import AuditEvent
-from ats.policy_loader import load_policy
+from ats.domain.notices import NoticeBook
+from ats.policy_loader import load_notices, load_policy
 from ats.ports import Clock, UnitOfWork, Vault
 from ats.services.links import LinkSigner
 from ats.services.mailroom import Mailroom, default_mailroom
@@ -29,6 +30,7 @@ class Deps:
     clock: Clock
     max_upload_bytes: int = 10 * 1024 * 1024
     policy: PolicyBook = field(default_factory=load_policy)
+    notices: NoticeBook = field(default_factory=load_notices)  # background-check notices (ats.domain.notices)
     links: LinkSigner = field(default_factory=lambda: LinkSigner(secrets.token_urlsafe(32)))
     # ATS_PUBLIC_URL: the origin of every link sent to a person (ats.services.links.candidate_link).
     public_url: str = "http://127.0.0.1:8000"

@@ -52,10 +52,10 @@ class LinkSigner:
 
 
 # The candidate pages these tokens open (ats.web.candidate_links serves them at these paths).
-LINK_PATHS = {"offer": "/offer/", "consent": "/consent/"}
+LINK_PATHS = {"offer": "/offer/", "consent": "/consent/", "report": "/report/"}
 
 
-def candidate_link(public_url: str, kind: Literal["offer", "consent"], token: str) -> str:
+def candidate_link(public_url: str, kind: Literal["offer", "consent", "report"], token: str) -> str:
     """The absolute link for a person, on ATS_PUBLIC_URL: never on the request's Host header,
     which whoever sends the request chooses (DESIGN §8; OWASP "Host header injection")."""
     return f"{public_url.rstrip('/')}{LINK_PATHS[kind]}{quote(token, safe='')}"

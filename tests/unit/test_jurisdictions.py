@@ -233,7 +233,8 @@ def test_pre_adverse_on_a_friday_waits_until_the_next_friday(jurisdiction: str) 
 
     async def run() -> None:
         check = await _pre_adverse_on(deps, clock, jurisdiction)
-        sent = await background.send_pre_adverse_notice(deps, RECRUITER, check.id)
+        # New York City's Fair Chance Notice needs the recruiter's Article 23-A analysis.
+        sent = await background.send_pre_adverse_notice(deps, RECRUITER, check.id, assessment="Factors weighed.")
         assert sent.status is CheckStatus.PRE_ADVERSE
         assert sent.respond_by == date(2026, 1, 16)  # the next Friday
         stored = deps.uow.repo.state["checks"][check.id]

@@ -39,6 +39,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from ats.domain import audit as audit_chain
+from ats.domain.access import may_move
 from ats.domain.actors import CANDIDATE, Actor, staff
 from ats.domain.background import OPEN_CHECKS, CheckStatus, ConsentStatus
 from ats.domain.business_days import add_business_days
@@ -47,6 +48,7 @@ from ats.domain.jurisdiction import CHECK_TYPES, PolicyBook
 from ats.domain.model import ApplicationStatus as S
 from ats.domain.model import RecordType, Role
 from ats.policy_loader import load_policy
+from ats.ports import Assignment
 from ats.services import applications, background, positions, references, workflow
 from ats.services.applications import Upload
 from ats.services.deps import Deps
@@ -58,6 +60,7 @@ from tests.unit.test_workflow_table import ALLOWED
 
 POLICY = load_policy()  # the shipped policy file, parsed once
 JURISDICTIONS = ("US", "US-CA", "US-NY-NYC", "FR", "GB", "CA", "IN")
+ANALYSIS = "Article 23-A factors weighed."  # New York City's Fair Chance Notice needs one
 PDF = pdf("background check report")
 CHECK_STATES = {S.OFFER_ACCEPTED, S.BACKGROUND_CHECK}
 PRE_OFFER_NEXT = {
@@ -69,14 +72,15 @@ PRE_OFFER_NEXT = {
     S.BACKGROUND_CHECK: S.HIRED,
 }
 REFERENCE_STATES = {S.SUBMITTED, S.SCREENING, S.INTERVIEW, S.REFERENCE_CHECK}
-WORKFLOW_ROLES = {Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN}
-CHECK_ROLES = {Role.RECRUITER, Role.ADMIN}
 # Targets a staff transition reaches only with a note (the candidate's own answer, recorded for
 # them), where the service has that rule.
 NOTE_REQUIRED = {s.value for s in getattr(workflow, "CANDIDATE_ANSWERS", ())}
 
-ACTORS: list[Actor] = [staff(uuid4(), role) for role in Role] + [CANDIDATE]
+# DESIGN §8: RECRUITER creates (and so is assigned to) every position, HIRING_MANAGER is
+# assigned to each; the other staff, one of each role, are assigned to none (404 for them).
 RECRUITER = staff(uuid4(), Role.RECRUITER)
+HIRING_MANAGER = staff(uuid4(), Role.HIRING_MANAGER)
+ACTORS: list[Actor] = [RECRUITER, HIRING_MANAGER, *(staff(uuid4(), role) for role in Role), CANDIDATE]
 TYPE_VALUES = (*CHECK_TYPES, "polygraph", "Criminal", "")
 NAMES: list[object] = [None, "", "   ", "\u200b\u202e", 42, "Ada Lovelace", "  Ada\tLovelace "]
 CONFIRMS: list[object] = [None, True, False, "true", "on", "yes", "no", "false", 1]
@@ -93,10 +97,6 @@ def _note(label: str) -> None:
     """Count outcomes for `pytest --hypothesis-show-statistics` (a no-op outside hypothesis)."""
     with contextlib.suppress(InvalidArgument):
         event(label)
-
-
-def _role_ok(actor: Actor, roles: set[Role]) -> bool:
-    return actor.kind == "user" and actor.role in roles
 
 
 def _types_ok(jurisdiction: str, types: object) -> bool:
@@ -130,6 +130,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             )
             for j in JURISDICTIONS
         }
+        for position in self.positions.values():
+            assert HIRING_MANAGER.user_id is not None
+            self.call(self.deps.uow.repo.add_assignment(Assignment(position.id, HIRING_MANAGER.user_id, self.clock.now())))
         self.jurisdiction_of: dict[UUID, str] = {}  # application -> its position's jurisdiction
         self.apps: list[UUID] = []
         self.offer_tokens: dict[str, UUID] = {}  # every offer token issued -> its application
@@ -239,14 +242,14 @@ class WorkflowMachine(RuleBasedStateMachine):
         ok, value = self.attempt(
             "transition(any)", workflow.transition(self.deps, actor, app_id, to=target, reason=reason)
         )
-        if not _role_ok(actor, WORKFLOW_ROLES):
-            expected: type[Exception] | None = Forbidden
-        elif target == "bogus" or not (reason is None or (isinstance(reason, str) and len(reason) <= 500)):
-            expected = ValidationError
-        elif current is None:
-            expected = NotFound
+        if target == "bogus" or not (reason is None or (isinstance(reason, str) and len(reason) <= 500)):
+            expected: type[Exception] | None = ValidationError
+        elif actor not in (RECRUITER, HIRING_MANAGER) or current is None:
+            expected = NotFound  # out of scope or unknown: 404 alike (DESIGN §8)
         elif (current.value, target) not in ALLOWED:
             expected = Conflict
+        elif actor is HIRING_MANAGER and not may_move(Role.HIRING_MANAGER, current, S(target)):
+            expected = Forbidden  # in scope, but not a hiring manager's decision
         elif target in NOTE_REQUIRED and reason is None:
             expected = ValidationError  # staff recording the candidate's answer must say how
         else:
@@ -357,7 +360,7 @@ class WorkflowMachine(RuleBasedStateMachine):
                 assert ok, value
             elif kind == "pre_adverse":
                 ok, value = self.attempt(
-                    "send_pre_adverse_notice", background.send_pre_adverse_notice(self.deps, RECRUITER, arg)
+                    "send_pre_adverse_notice", background.send_pre_adverse_notice(self.deps, RECRUITER, arg, assessment=ANALYSIS)
                 )
                 assert ok, value
             else:
@@ -408,10 +411,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         ok, value = self.attempt(
             "request_consent(any)", background.request_consent(self.deps, actor, app_id, types)
         )
-        if not _role_ok(actor, CHECK_ROLES):
-            expected: type[Exception] | None = Forbidden
-        elif status is None:
-            expected = NotFound
+        if actor is not RECRUITER or status is None:
+            expected: type[Exception] | None = NotFound  # the assigned recruiter's work only
         elif status not in CHECK_STATES:
             expected = Conflict
         elif not _types_ok(jurisdiction or "", types):
@@ -507,7 +508,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             ),
         )
         legal = (
-            _role_ok(actor, CHECK_ROLES)
+            actor is RECRUITER
             and status in CHECK_STATES
             and consent is not None
             and consent.application_id == app_id
@@ -568,7 +569,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         actor = data.draw(st.sampled_from(ACTORS), "actor")
         before = self.table("checks").get(check_id)
         ok, _ = self.attempt(
-            "send_pre_adverse_notice(any)", background.send_pre_adverse_notice(self.deps, actor, check_id)
+            "send_pre_adverse_notice(any)", background.send_pre_adverse_notice(self.deps, actor, check_id, assessment=ANALYSIS)
         )
         if ok:
             assert before is not None and before.status is CheckStatus.CONSIDER
@@ -586,7 +587,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         if ok:
             assert before is not None and before.status is CheckStatus.PRE_ADVERSE
             assert self.clock.now().date() > before.respond_by
-        elif before is not None and before.status is CheckStatus.PRE_ADVERSE and _role_ok(actor, CHECK_ROLES):
+        elif before is not None and before.status is CheckStatus.PRE_ADVERSE and actor is RECRUITER:
             # Refused only for the waiting period or a junk decision.
             assert self.clock.now().date() <= before.respond_by or decision not in ("proceed", "adverse"), (
                 value
@@ -648,7 +649,7 @@ class WorkflowMachine(RuleBasedStateMachine):
                 withdrawn[consent] = e.seq
             elif e.action == "check.started":
                 started[str(e.details["check"])] = e.seq
-            elif e.action == "check.pre_adverse_sent":
+            elif e.action == "check.notice_sent":
                 pre_adverse_at[str(e.details["check"])] = e.at
 
         applications_ = self.table("applications")
