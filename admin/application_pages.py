@@ -9,10 +9,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from admin.panel import Panel, download_headers, uuid_param
+from ats.domain.access import Action
 from ats.domain.actors import Actor
 from ats.domain.model import Role
 from ats.domain.records import tags_for
-from ats.domain.workflow import TRANSITIONS
 from ats.services import applications, retention, workflow
 from ats.web.rules import CANDIDATE_DATA, HIRING, Rule, staff
 
@@ -22,23 +22,23 @@ async def render_application(
 ) -> Response:
     """The application page; other page modules re-render it with a form's errors and values
     (`extra`) and a 4xx `status` (admin/workflow_pages.py)."""
-    deps = panel.deps
-    view = await applications.view_application(deps, actor, application_id)
-    records = [(r, tags_for(r)) for r in view.records]
-    referees = await deps.uow.repo.list_referees(view.application.id)
-    consents = await deps.uow.repo.list_consents(view.application.id)
-    checks = await deps.uow.repo.list_checks(view.application.id)
+    # One service call, the same as the API's (ats.services.applications.application_detail):
+    # the scope and the role's filtering are the service's, never the page's (DESIGN §8).
+    detail = await applications.application_detail(panel.deps, actor, application_id)
+    view = detail.view
     return panel.page(
         request,
         "admin_application.html",
         status,
         actor=actor,
+        detail=detail,
         view=view,
-        records=records,
-        referees=referees,
-        consents=consents,
-        checks=checks,
-        moves=sorted(s.value for s in TRANSITIONS[view.application.status]),
+        records=[(r, tags_for(r)) for r in view.records],
+        referees=detail.referees or [],
+        consents=detail.consents or [],
+        checks=detail.checks or [],
+        moves=[s.value for s in detail.moves],
+        may_hold=Action.HOLD in detail.actions,
         **extra,
     )
 

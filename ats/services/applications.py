@@ -303,6 +303,7 @@ class ApplicationDetail:
     checks: list[Check] | None
     actions: frozenset[rules.Action]  # what the actor may do here (the page's forms)
     moves: list[ApplicationStatus]  # the transitions this actor may make now
+    contact_details: bool = False  # the candidate's name, email, phone and country may be shown
 
     @property
     def application(self) -> Application:
@@ -333,7 +334,9 @@ async def application_detail(deps: Deps, actor: Actor, application_id: UUID) -> 
             t for t in sorted(TRANSITIONS[current], key=list(ApplicationStatus).index)
             if rules.may_move(role, current, t)
         ]
-    return ApplicationDetail(view, referees, consents, checks, allowed, moves)
+    return ApplicationDetail(
+        view, referees, consents, checks, allowed, moves, contact_details=rules.shows_contact_details(role)
+    )
 
 
 async def read_document(deps: Deps, actor: Actor, record_id: UUID) -> tuple[Record, bytes]:

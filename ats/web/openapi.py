@@ -94,7 +94,46 @@ def openapi_document() -> dict[str, Any]:
                         "submitted_at": {"type": "string", "format": "date-time"},
                         "retention_until": {"type": ["string", "null"], "format": "date-time"},
                         "legal_hold": {"type": "boolean"},
-                        "records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+                        "records": {
+                            "type": "array",
+                            "description": "The records the caller's role may read (hiring managers: CV "
+                            "and cover letter)",
+                            "items": {"$ref": "#/components/schemas/Record"},
+                        },
+                        "candidate": {
+                            "type": "object",
+                            "description": "Contact details (recruiters, hiring managers, privacy officers)",
+                            "properties": {
+                                "full_name": {"type": "string"},
+                                "email": {"type": "string"},
+                                "phone": {"type": ["string", "null"]},
+                                "country": {"type": "string"},
+                            },
+                        },
+                        "referees": {
+                            "type": "array",
+                            "description": "Left out for hiring managers (DESIGN §8)",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": uuid,
+                                    "full_name": {"type": "string"},
+                                    "email": {"type": "string"},
+                                    "relationship": {"type": "string"},
+                                    "report_recorded": {"type": "boolean"},
+                                },
+                            },
+                        },
+                        "consent_requests": {
+                            "type": "array",
+                            "description": "Background-check consent requests; left out for hiring managers",
+                            "items": {"type": "object"},
+                        },
+                        "checks": {
+                            "type": "array",
+                            "description": "Background checks; left out for hiring managers",
+                            "items": {"type": "object"},
+                        },
                     },
                 },
             },
@@ -187,7 +226,9 @@ def openapi_document() -> dict[str, Any]:
             "/applications/{application_id}": {
                 "parameters": [{"name": "application_id", "in": "path", "required": True, "schema": uuid}],
                 "get": {
-                    "summary": "One application with its records (staff; audited)",
+                    "summary": "One application with what the caller's role may see: the candidate, "
+                    "records, referees, consent requests, checks (assigned staff and privacy officers; "
+                    "404 out of scope; audited)",
                     "security": bearer,
                     "responses": {
                         "200": {

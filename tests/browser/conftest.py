@@ -28,7 +28,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Request, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, sync_playwright
 
 if TYPE_CHECKING:
     from tests.conftest import Live
@@ -229,7 +229,59 @@ def create_staff(live: Live, role: str = "recruiter") -> Staff:
     return user
 
 
+def assign(live: Live, position: Position, staff: Staff) -> None:
+    """DESIGN §8: recruiters and hiring managers see only the positions assigned to them."""
+    sql_exec(
+        live.database_url,
+        "INSERT INTO position_assignments (id, position_id, user_id, assigned_at) VALUES ($1, $2, $3, $4)",
+        uuid4(),
+        position.id,
+        staff.id,
+        datetime.now(UTC),
+    )
+
+
 def screenshot_path(name: str, live: Live) -> str:
     os.makedirs(SCREENSHOT_DIR, exist_ok=True)
     kind = "sqlite" if live.database_url.startswith("sqlite") else "postgresql"
     return os.path.join(SCREENSHOT_DIR, f"{name}-{kind}.png")
+
+
+# --- accessibility: axe-core in the page -------------------------------------------------------
+
+# axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA and its best practices: every rule
+# axe runs by default, plus `target-size` (WCAG 2.2 AA), which is off by default. Experimental
+# rules and AAA are left out (https://github.com/dequelabs/axe-core/blob/develop/doc/API.md).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (axe-playwright-python injects the axe-core
+    it bundles through Playwright's evaluate, which the CSP does not govern).
+
+    The page's context must have JavaScript enabled: with it off, axe.run's promise never settles
+    and evaluate waits for ever. The app's CSP (default-src 'none') lets no page script run, so
+    such a context renders the same pages as the script-less ones of the other tests."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    return list(Axe().run(page, options=options).response["violations"])
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    """One line per rule (id, impact, help), then each offending element's selector and why."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
+        for node in violation["nodes"]:
+            target = " >> ".join(str(t) for t in node["target"])
+            why = " ".join(str(node.get("failureSummary", "")).split())
+            lines.append(f"    {target}: {why} | {node.get('html', '')[:160]}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, what: str = "") -> None:
+    violations = axe_violations(page)
+    assert violations == [], (
+        f"axe-core found {len(violations)} rule(s) violated on {what or page.url}:\n{describe_violations(violations)}"
+    )

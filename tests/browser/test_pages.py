@@ -19,6 +19,7 @@ from ats.web.security import CSP
 from tests.browser.conftest import (
     Position,
     Staff,
+    assign,
     create_position,
     create_staff,
     launch_chromium,
@@ -327,6 +328,7 @@ def apply_through_api(
 def test_recruiter_reviews_an_application_without_javascript(browser: Browser, live: Live) -> None:
     position = create_position(live, "Backend Engineer (Platform)", "GB")
     recruiter = create_staff(live, "recruiter")
+    assign(live, position, recruiter)
     cv_bytes = pdf("Curriculum vitae of Zoë, browser test")
     email = "zoe.browser@example.com"
     application_id = apply_through_api(

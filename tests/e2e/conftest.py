@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.support import Staff, add_position, add_staff
+from tests.e2e.support import Staff, add_position, add_staff, assign
 from tests.helpers import state
 
 
@@ -21,13 +21,28 @@ def client(live: Any) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def position(live: Any) -> uuid.UUID:
-    return add_position(live, title="Backend Engineer (London)", jurisdiction="GB")
+def _fixture_staffing() -> dict[str, Any]:
+    """The `position` and `recruiter` fixtures of one test: whichever comes second assigns the
+    recruiter to the position (DESIGN §8), so tests that use both work as the recruiter of it."""
+    return {}
 
 
 @pytest.fixture
-def recruiter(live: Any) -> Staff:
-    return add_staff(live, email="recruiter@example.com", role="recruiter")
+def position(live: Any, _fixture_staffing: dict[str, Any]) -> uuid.UUID:
+    position_id = add_position(live, title="Backend Engineer (London)", jurisdiction="GB")
+    _fixture_staffing["position"] = position_id
+    if "recruiter" in _fixture_staffing:
+        assign(live, position_id, _fixture_staffing["recruiter"])
+    return position_id
+
+
+@pytest.fixture
+def recruiter(live: Any, _fixture_staffing: dict[str, Any]) -> Staff:
+    staff = add_staff(live, email="recruiter@example.com", role="recruiter")
+    _fixture_staffing["recruiter"] = staff
+    if "position" in _fixture_staffing:
+        assign(live, _fixture_staffing["position"], staff)
+    return staff
 
 
 @pytest.fixture

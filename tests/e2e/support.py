@@ -143,6 +143,21 @@ def add_staff(live: Any, *, email: str = "recruiter@example.com", role: str = "r
     return Staff(user_id, email, password, token)
 
 
+def assign(live: Any, position_id: uuid.UUID, *staff: Staff) -> None:
+    """Assign staff to a position (DESIGN §8: recruiters and hiring managers see only the
+    positions assigned to them), as `ats positions assign` would, without a second process."""
+    for person in staff:
+        sql_exec(
+            live.database_url,
+            "INSERT INTO position_assignments (id, position_id, user_id, assigned_at) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (position_id, user_id) DO NOTHING",  # assigned already: nothing to do
+            uuid.uuid4(),
+            position_id,
+            person.id,
+            datetime.now(UTC),
+        )
+
+
 # ---------------------------------------------------------------- the JSON API
 
 

@@ -60,7 +60,8 @@ def signed_in(live: Any, client: httpx.Client, recruiter: Staff, position: uuid.
     # Need to know (DESIGN §8): a recruiter sees the applications of the positions assigned to them.
     sql_exec(
         live.database_url,
-        "INSERT INTO position_assignments (id, position_id, user_id, assigned_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO position_assignments (id, position_id, user_id, assigned_at) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (position_id, user_id) DO NOTHING",  # the fixtures may have assigned them already
         uuid.uuid4(), position, recruiter.id, datetime.now(UTC),
     )
     response = admin_login(client, recruiter)

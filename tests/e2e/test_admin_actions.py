@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.support import Staff, add_staff, admin_login, api_apply, csrf_field, sql_all
+from tests.e2e.support import Staff, add_staff, admin_login, api_apply, assign, csrf_field, sql_all
 
 
-def _signed_in(live: Any, role: str) -> tuple[httpx.Client, Staff]:
+def _signed_in(live: Any, role: str, position: uuid.UUID | None = None) -> tuple[httpx.Client, Staff]:
     staff = add_staff(live, email=f"{role}@example.com", role=role)
+    if position is not None:  # DESIGN §8: staff work on the positions assigned to them
+        assign(live, position, staff)
     client = live.client()
     assert admin_login(client, staff).status_code == 303
     return client, staff
@@ -26,7 +28,7 @@ def test_recruiter_moves_an_application_and_concludes_the_position(
     live: Any, client: httpx.Client, position: uuid.UUID
 ) -> None:
     application_id = api_apply(client, position).json()["id"]
-    admin, _ = _signed_in(live, "recruiter")
+    admin, _ = _signed_in(live, "recruiter", position)
     page = admin.get(f"/admin/applications/{application_id}")
     assert page.status_code == 200
     title = re.search(r"<title>(.*?)</title>", page.text, re.S).group(1)
@@ -52,7 +54,7 @@ def test_only_a_privacy_officer_places_and_lifts_a_legal_hold(
     live: Any, client: httpx.Client, position: uuid.UUID
 ) -> None:
     application_id = api_apply(client, position).json()["id"]
-    recruiter, _ = _signed_in(live, "recruiter")
+    recruiter, _ = _signed_in(live, "recruiter", position)
     page = recruiter.get(f"/admin/applications/{application_id}")
     assert "Place a legal hold" not in page.text
     refused = recruiter.post(

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from tests.e2e.support import add_position, add_staff, api_apply, bearer
+from tests.e2e.support import add_position, add_staff, api_apply, assign, bearer
 
 EXAMPLES = int(os.environ.get("ATS_FUZZ_EXAMPLES", "30"))
 
@@ -35,6 +35,7 @@ def _known_ids(live: Any) -> tuple[dict[str, str], dict[str, str]]:
     position = add_position(live, title="Fuzzed position", jurisdiction="GB")
     recruiter = add_staff(live, email="fuzz-recruiter@example.com", role="recruiter")
     officer = add_staff(live, email="fuzz-officer@example.com", role="privacy_officer")
+    assign(live, position, recruiter)
     with live.client() as client:
         created = api_apply(client, position)
         assert created.status_code == 201, created.text

@@ -256,10 +256,11 @@ def test_an_unknown_host_is_refused_and_links_use_the_public_url(
 
 def test_links_follow_ats_public_url_not_the_server_address(live_with: Any) -> None:
     with live_with(ats_public_url="https://jobs.example.com") as live:
-        from tests.e2e.support import add_position, add_staff
+        from tests.e2e.support import add_position, add_staff, assign
 
         position = add_position(live)
         staff = add_staff(live)
+        assign(live, position, staff)
         with live.client() as client:
             application_id = api_apply(client, position).json()["id"]
             for to in ("screening", "interview", "reference_check"):

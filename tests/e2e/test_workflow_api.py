@@ -28,6 +28,7 @@ from tests.e2e.support import (
     api_apply,
     applicant,
     assert_error_shape,
+    assign,
     bearer,
     csrf_field,
     post_multipart,
@@ -121,6 +122,7 @@ def offer_accepted(
     offer_accepted; `with_reference` adds a referee and their report on the way."""
     if position_id is None:
         position_id = add_position(live, title=f"Engineer ({jurisdiction})", jurisdiction=jurisdiction)
+        assign(live, position_id, staff)
     application_id = submit(client, position_id, **fields)
     walk(client, staff, application_id, *BEFORE_OFFER)
     if with_reference:
@@ -247,6 +249,7 @@ def test_consent_request_before_an_accepted_offer_is_409_and_stores_nothing(
     live: Any, client: httpx.Client, recruiter: Staff, stage: tuple[str, ...]
 ) -> None:
     position_id = add_position(live, title="Engineer (Los Angeles)", jurisdiction="US-CA")
+    assign(live, position_id, recruiter)
     application_id = submit(client, position_id)
     walk(client, recruiter, application_id, *stage)
     before = background_state(live)
@@ -270,6 +273,7 @@ def test_walk_to_an_accepted_offer_then_consent_only_for_allowed_types(
     live: Any, client: httpx.Client, recruiter: Staff
 ) -> None:
     position_id = add_position(live, title="Engineer (San Francisco)", jurisdiction="US-CA")
+    assign(live, position_id, recruiter)
     application_id = submit(client, position_id)
     for to in ("screening", "interview", "reference_check"):
         moved = move(client, recruiter, application_id, to, reason="went well")
@@ -497,6 +501,7 @@ def test_tampered_links_are_refused_and_change_nothing(
     live: Any, client: httpx.Client, recruiter: Staff, segment: int
 ) -> None:
     position_id = add_position(live, title="Engineer (London)", jurisdiction="GB")
+    assign(live, position_id, recruiter)
     offered_id = submit(client, position_id, email="grace@example.com", full_name="Grace Hopper")
     offer_link = walk(client, recruiter, offered_id, *BEFORE_OFFER, "offer_extended")["offer_link"]
     application_id = offer_accepted(live, client, recruiter, "GB")
@@ -530,6 +535,7 @@ def test_expired_links_are_refused_and_change_nothing(
     live: Any, client: httpx.Client, recruiter: Staff
 ) -> None:
     position_id = add_position(live, title="Engineer (London)", jurisdiction="GB")
+    assign(live, position_id, recruiter)
     offered_id = submit(client, position_id, email="grace@example.com", full_name="Grace Hopper")
     walk(client, recruiter, offered_id, *BEFORE_OFFER, "offer_extended")
     application_id = offer_accepted(live, client, recruiter, "GB")
@@ -568,6 +574,7 @@ def test_a_link_of_one_kind_does_not_open_the_other_page(
     live: Any, client: httpx.Client, recruiter: Staff
 ) -> None:
     position_id = add_position(live, title="Engineer (London)", jurisdiction="GB")
+    assign(live, position_id, recruiter)
     offered_id = submit(client, position_id)
     offer_link = walk(client, recruiter, offered_id, *BEFORE_OFFER, "offer_extended")["offer_link"]
     token = offer_link.rpartition("/")[2]
@@ -893,7 +900,11 @@ def test_conclusion_and_legal_hold_via_the_api_then_expiry_leaves_a_tombstone(
         f"{API}/positions/{position}/conclusion", json={"outcome": "closed"}, headers=bearer(recruiter)
     )
     assert twice.status_code == 409
-    body = application(client, recruiter, application_id)
+    # Archive phase (DESIGN §8): the hiring team no longer reads the application; privacy
+    # officers do (audited).
+    archived = client.get(f"{API}/applications/{application_id}", headers=bearer(recruiter))
+    assert archived.status_code == 404 and "Ada" not in archived.text
+    body = application(client, privacy_officer, application_id)
     assert body["status"] == "rejected"  # still open when hiring concluded
     assert datetime.fromisoformat(body["retention_until"]) == until
 
@@ -917,12 +928,11 @@ def test_conclusion_and_legal_hold_via_the_api_then_expiry_leaves_a_tombstone(
     assert held.status_code == 200, held.text
     assert held.json() == {"legal_hold": True}
     assert application(client, privacy_officer, application_id)["legal_hold"] is True
-    assert application(client, recruiter, application_id)["legal_hold"] is True
 
     after = until + timedelta(days=1)
     report = expire(live, after)
     assert (report["erased"], report["held"], report["failed"]) == (0, 1, 0)
-    assert application(client, recruiter, application_id)["legal_hold"] is True
+    assert application(client, privacy_officer, application_id)["legal_hold"] is True
 
     lifted = client.request(
         "DELETE",
@@ -932,13 +942,13 @@ def test_conclusion_and_legal_hold_via_the_api_then_expiry_leaves_a_tombstone(
     )
     assert lifted.status_code == 200, lifted.text
     assert lifted.json() == {"legal_hold": False}
-    body = application(client, recruiter, application_id)
+    body = application(client, privacy_officer, application_id)
     assert body["legal_hold"] is False
     reference = body["reference"]
 
     early = expire(live, until - timedelta(seconds=1))
     assert (early["erased"], early["failed"]) == (0, 0)  # never early
-    assert application(client, recruiter, application_id)["status"] == "rejected"
+    assert application(client, privacy_officer, application_id)["status"] == "rejected"
 
     report = expire(live, after)
     assert (report["erased"], report["held"], report["failed"]) == (1, 0, 0)
@@ -969,7 +979,7 @@ def test_conclusion_and_legal_hold_via_the_api_then_expiry_leaves_a_tombstone(
             live.database_url, f"SELECT COUNT(*) FROM {table} WHERE {column} = $1", uuid.UUID(application_id)
         )
         assert rows[0][0] == 0, table
-    assert application(client, recruiter, kept)["status"] == "submitted"
+    assert application(client, privacy_officer, kept)["status"] == "submitted"
     assert [k for k, _ in background_state(live)["objects"] if kept in k]
     hold_again = client.put(
         f"{API}/applications/{application_id}/legal-hold",

@@ -9,7 +9,7 @@ import pytest
 
 from ats.bootstrap import Container
 from ats.domain.actors import SYSTEM, staff
-from ats.domain.errors import Conflict, Forbidden, Gone, ValidationError
+from ats.domain.errors import Conflict, Gone, NotFound, ValidationError
 from ats.domain.model import Role
 from ats.domain.records import application_prefix
 from ats.services import applications, expiry, positions, retention, sweep
@@ -123,15 +123,15 @@ async def test_erasure_leaves_nothing_but_the_tombstone(container: Container) ->
         for row in sql_rows(url, f"SELECT * FROM {table}"):
             text = " ".join(map(str, row))
             assert NAME not in text and EMAIL not in text
-    with pytest.raises(Gone) as gone:
-        await applications.view_application(container.deps, RECRUITER, app_id)
+    with pytest.raises(Gone) as gone:  # privacy officers read archived positions (DESIGN §8)
+        await applications.view_application(container.deps, OFFICER, app_id)
     assert gone.value.facts["reason"] == "retention-expired"
     assert gone.value.facts["versions_deleted"] == 3
 
 
 async def test_legal_hold_suspends_expiry_until_lifted(container: Container) -> None:
     _, app_id = await concluded_position(container, datetime(2020, 5, 5, tzinfo=UTC))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # holds are a privacy officer's: 404 to anyone else (DESIGN §8)
         await retention.set_legal_hold(container.deps, RECRUITER, app_id, reason="claim", hold=True)
     with pytest.raises(ValidationError):
         await retention.set_legal_hold(container.deps, OFFICER, app_id, reason="  ", hold=True)
