@@ -14,7 +14,7 @@ from starlette.routing import Route
 from ats.domain.actors import Actor
 from ats.domain.background import Check, ConsentRequest
 from ats.domain.errors import DomainError, NotFound, Unauthorized, ValidationError
-from ats.domain.model import Application, Position, Record, Role
+from ats.domain.model import Application, Person, Position, Record, Referee, Role
 from ats.domain.records import tags_for
 from ats.services import (
     accounts,
@@ -26,6 +26,7 @@ from ats.services import (
     retention,
     workflow,
 )
+from ats.services.applications import ApplicationDetail
 from ats.services.deps import Deps
 from ats.services.links import candidate_link
 from ats.web.errors import json_domain_error, json_error
@@ -93,6 +94,38 @@ def check_json(c: Check) -> dict:
         "criminal_offence_data": c.criminal_offence_data,
         "details": c.details,
     }
+
+
+def referee_json(r: Referee) -> dict:
+    return {
+        "id": str(r.id),
+        "full_name": r.full_name,
+        "email": r.email,
+        "relationship": r.relationship,
+        "report_recorded": r.report_record_id is not None,
+    }
+
+
+def candidate_json(p: Person) -> dict:
+    return {"full_name": p.full_name, "email": p.email, "phone": p.phone, "country": p.country}
+
+
+def application_detail_json(detail: ApplicationDetail) -> dict:
+    """GET /applications/{id}: what a recruiter needs (issue 8 item 4), filtered by the role
+    (ats.services.applications.application_detail): keys a role may not see are left out."""
+    view = detail.view
+    body = application_json(view.application)
+    body["position"] = position_json(view.position)
+    if detail.contact_details:
+        body["candidate"] = candidate_json(view.person)
+    body["records"] = [record_json(r) for r in view.records]
+    if detail.referees is not None:
+        body["referees"] = [referee_json(r) for r in detail.referees]
+    if detail.consents is not None:
+        body["consent_requests"] = [consent_json(c) for c in detail.consents]
+    if detail.checks is not None:
+        body["checks"] = [check_json(c) for c in detail.checks]
+    return body
 
 
 def application_json(a: Application) -> dict:
@@ -209,11 +242,8 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
 
     async def get_application(request: Request) -> Response:
         actor: Actor = request.state.actor
-        view = await applications.view_application(deps, actor, _uuid(request, "application_id", "application"))
-        body = application_json(view.application)
-        body["position"] = position_json(view.position)
-        body["records"] = [record_json(r) for r in view.records]
-        return JSONResponse(body)
+        detail = await applications.application_detail(deps, actor, _uuid(request, "application_id", "application"))
+        return JSONResponse(application_detail_json(detail))
 
     async def record_content(request: Request) -> Response:
         actor: Actor = request.state.actor
@@ -354,7 +384,11 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
 
     async def pre_adverse(request: Request) -> Response:
         actor: Actor = request.state.actor
-        check = await background.send_pre_adverse_notice(deps, actor, _uuid(request, "check_id", "check"))
+        # Optional body {"assessment": ...}: New York City's Article 23-A analysis (ats.domain.notices).
+        body = await json_body(request) if await request.body() else {}
+        check = await background.send_pre_adverse_notice(
+            deps, actor, _uuid(request, "check_id", "check"), assessment=body.get("assessment")
+        )
         return JSONResponse(check_json(check))
 
     async def decision(request: Request) -> Response:
