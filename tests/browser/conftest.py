@@ -272,7 +272,9 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
     """One line per rule (id, impact, help), then each offending element's selector and why."""
     lines = []
     for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
+        lines.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]"
+        )
         for node in violation["nodes"]:
             target = " >> ".join(str(t) for t in node["target"])
             why = " ".join(str(node.get("failureSummary", "")).split())

@@ -1,0 +1,266 @@
+"""axe-core on every candidate and panel page (issue 8 item 5): 0 violations of its WCAG 2.0/2.1/2.2
+A and AA rules and its best practices (tests.browser.conftest.AXE_TAGS), in Chromium.
+
+One world per database (tests/e2e/access_world.py: staff of every role, an assigned open position
+A with an application walked to a `clear` background check, another team's position B, a
+concluded position C), a few more applications at other stages, and one browser for the module.
+Each page is its own test, so a failure names the page, the rules, their impact and the elements.
+Signed-in contexts are reused across the pages of a role.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import assert_accessible, launch_chromium, new_context
+from tests.e2e.access_world import World, world_fixture
+from tests.e2e.support import add_position, api_apply, applicant, assign, bearer, csrf_field
+from tests.helpers import pdf
+
+pytestmark = pytest.mark.browser
+
+API = "/api/v1"
+
+
+@dataclass
+class Extra:
+    """What the access world lacks: applications at other stages and links not yet answered."""
+
+    submitted: str = ""  # an application just received (position A)
+    offer_link: str = ""  # an extended offer's link, unanswered (position A)
+    standalone_consent_link: str = ""  # a US consent request, unanswered (FCRA standalone disclosure)
+    us_position: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+def _ok(response: httpx.Response, *statuses: int) -> dict[str, Any]:
+    assert response.status_code in (statuses or (200,)), (response.request.url, response.text[:500])
+    return response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+
+
+def _walk(client: httpx.Client, world: World, application_id: str, *states: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for to in states:
+        body = _ok(
+            client.post(
+                f"{API}/applications/{application_id}/transitions",
+                json={"to": to},
+                headers=bearer(world.staff["recruiter"]),
+            )
+        )
+    return body
+
+
+def _apply(client: httpx.Client, position_id: Any, name: str, email: str, country: str = "GB") -> str:
+    created = api_apply(
+        client, position_id, data=applicant(full_name=name, email=email, country=country), cv=pdf()
+    )
+    return str(_ok(created, 201)["id"])
+
+
+def _extra(world: World) -> Extra:
+    extra = Extra()
+    a = world.positions["A"].position_id
+    recruiter = world.staff["recruiter"]
+    with world.live.client() as client:
+        extra.submitted = _apply(client, a, "Sam Submitted", "sam@example.com")
+        offered = _apply(client, a, "Olive Offer", "olive@example.com")
+        extra.offer_link = _walk(
+            client, world, offered, "screening", "interview", "reference_check", "offer_extended"
+        )["offer_link"]
+        extra.us_position = add_position(world.live, title="Payments Engineer (New York)", jurisdiction="US")
+        assign(world.live, extra.us_position, recruiter)
+        us = _apply(client, extra.us_position, "Uma States", "uma@example.com", country="US")
+        link = _walk(client, world, us, "screening", "interview", "reference_check", "offer_extended")[
+            "offer_link"
+        ]
+        page = client.get(link)
+        _ok(client.post(link, data={"csrftoken": csrf_field(page.text), "decision": "accept"}))
+        consent = _ok(
+            client.post(
+                f"{API}/applications/{us}/background-check/consent-requests",
+                json={"check_types": ["criminal", "employment"]},
+                headers=bearer(recruiter),
+            ),
+            201,
+        )
+        extra.standalone_consent_link = consent["link"]
+    return extra
+
+
+@dataclass
+class Visit:
+    world: World
+    extra: Extra
+    browser: Browser
+    contexts: dict[str, BrowserContext] = field(default_factory=dict)
+
+    def page(self, role: str | None) -> Page:
+        """A page of one context per role (signed in through the sign-in form), or anonymous."""
+        key = role or "anonymous"
+        if key not in self.contexts:
+            context, _ = new_context(self.browser, javascript=True)
+            self.contexts[key] = context
+            page = context.new_page()
+            if role is not None:
+                user = self.world.staff[role]
+                page.goto(f"{self.world.live.url}/admin/login")
+                page.get_by_label("Email address").fill(user.email)
+                page.get_by_label("Password").fill(user.password)
+                page.get_by_role("button", name="Sign in").click()
+                expect(page.get_by_role("heading", level=1)).to_have_text("Positions")
+        return self.contexts[key].pages[0]
+
+    def url(self, path: str) -> str:
+        return f"{self.world.live.url}{path}"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    yield from world_fixture(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def visit(world: World) -> Iterator[Visit]:
+    """One Chromium for the module and database, started after the world (see conftest)."""
+    extra = _extra(world)
+    with launch_chromium() as browser:
+        v = Visit(world, extra, browser)
+        yield v
+        for context in v.contexts.values():
+            context.close()
+
+
+def _goto(page: Page, url: str, status: int = 200) -> None:
+    response = page.goto(url)
+    assert response is not None and response.status == status, (url, response and response.status)
+
+
+# --- the pages: (role or None, how to reach the page) ------------------------------------------
+
+Step = Callable[[Visit, Page], None]
+
+
+def _at(path: Callable[[Visit], str], status: int = 200) -> Step:
+    return lambda v, page: _goto(page, v.url(path(v)), status)
+
+
+def _a(v: Visit) -> str:
+    return str(v.world.positions["A"].position_id)
+
+
+def _app(kind: str) -> Callable[[Visit], str]:
+    return lambda v: f"/admin/applications/{v.world.positions[kind].application_id}"
+
+
+def _form_with_errors(v: Visit, page: Page) -> None:
+    _goto(page, v.url(f"/positions/{_a(v)}"))
+    page.get_by_label("Email address").fill("not an address")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Send application").click()
+    assert answer.value.status == 422
+    expect(page.locator("#error-summary")).to_be_visible()
+
+
+def _submitted(v: Visit, page: Page) -> None:
+    _goto(page, v.url(f"/positions/{_a(v)}"))
+    page.get_by_label("Full name").fill("Ann Accessible")
+    page.get_by_label("Email address").fill("ann.accessible@example.com")
+    page.get_by_label("Country you live in").select_option(label="United Kingdom")
+    page.get_by_label(re.compile(r"^CV\b")).set_input_files(
+        {"name": "cv.pdf", "mimeType": "application/pdf", "buffer": pdf()}
+    )
+    page.get_by_label("I have read the privacy notice above.").check()
+    page.get_by_role("button", name="Send application").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Application received")
+
+
+def _login_error(v: Visit, page: Page) -> None:
+    _goto(page, v.url("/admin/login"))
+    page.get_by_label("Email address").fill(v.world.staff["recruiter"].email)
+    page.get_by_label("Password").fill("not the password")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Sign in").click()
+    assert 400 <= answer.value.status < 500
+
+
+def _pipeline_search_error(v: Visit, page: Page) -> None:
+    _goto(page, v.url(f"/admin/positions/{_a(v)}?reference=%3Cb%3E"), 422)
+
+
+def _offer_answered(v: Visit, page: Page) -> None:
+    _goto(page, v.url(f"/offer/{v.world.positions['A'].offer_token}"))
+
+
+def _consent_given(v: Visit, page: Page) -> None:
+    _goto(page, v.url(f"/consent/{v.world.positions['A'].consent_token}"))
+
+
+CANDIDATE: dict[str, Step] = {
+    "positions": _at(lambda v: "/"),
+    "privacy notice": _at(lambda v: "/privacy"),
+    "application form": _at(lambda v: f"/positions/{_a(v)}"),
+    "application form with errors": _form_with_errors,
+    "submitted": _submitted,
+    "unknown position": _at(lambda v: f"/positions/{uuid.uuid4()}", 404),
+    "unknown confirmation": _at(lambda v: f"/positions/{_a(v)}/submitted?reference=nope", 404),
+    "offer": lambda v, page: _goto(page, v.extra.offer_link),
+    "offer answered": _offer_answered,
+    "consent (standalone disclosure)": lambda v, page: _goto(page, v.extra.standalone_consent_link),
+    "consent given": _consent_given,
+    "bad offer link": _at(lambda v: "/offer/not-a-token", 400),
+    "bad consent link": _at(lambda v: "/consent/not-a-token", 400),
+}
+
+PANEL: dict[str, tuple[str | None, Step]] = {
+    "sign-in": (None, _at(lambda v: "/admin/login")),
+    "sign-in refused": (None, _login_error),
+    "positions (recruiter)": ("recruiter", _at(lambda v: "/admin/")),
+    "positions (hiring manager)": ("hiring_manager", _at(lambda v: "/admin/")),
+    "positions (privacy officer)": ("privacy_officer", _at(lambda v: "/admin/")),
+    "positions (admin)": ("admin", _at(lambda v: "/admin/")),
+    "pipeline (recruiter)": ("recruiter", _at(lambda v: f"/admin/positions/{_a(v)}")),
+    "pipeline filtered": ("recruiter", _at(lambda v: f"/admin/positions/{_a(v)}?status=submitted")),
+    "pipeline search error": ("recruiter", _pipeline_search_error),
+    "pipeline (hiring manager)": ("hiring_manager", _at(lambda v: f"/admin/positions/{_a(v)}")),
+    "archived position": (
+        "recruiter",
+        _at(lambda v: f"/admin/positions/{v.world.positions['C'].position_id}"),
+    ),
+    "application (recruiter)": ("recruiter", _at(_app("A"))),
+    "application just submitted (recruiter)": (
+        "recruiter",
+        _at(lambda v: f"/admin/applications/{v.extra.submitted}"),
+    ),
+    "application (hiring manager)": ("hiring_manager", _at(_app("A"))),
+    "application (privacy officer)": ("privacy_officer", _at(_app("A"))),
+    "archived application (privacy officer)": ("privacy_officer", _at(_app("C"))),
+    "unknown application": ("recruiter", _at(lambda v: f"/admin/applications/{uuid.uuid4()}", 404)),
+    "users": ("admin", _at(lambda v: "/admin/manage/users")),
+    "user": ("admin", _at(lambda v: f"/admin/manage/users/{v.world.victim.id}")),
+    "positions and assignments": ("admin", _at(lambda v: "/admin/manage/positions")),
+    "position and its staff": ("admin", _at(lambda v: f"/admin/manage/positions/{_a(v)}")),
+    "development mailbox": ("privacy_officer", _at(lambda v: "/admin/dev/mailbox")),
+}
+
+
+@pytest.mark.parametrize("name", list(CANDIDATE))
+def test_candidate_page_has_no_axe_violations(visit: Visit, name: str) -> None:
+    page = visit.page(None)
+    CANDIDATE[name](visit, page)
+    assert_accessible(page, f"{name} ({page.url})")
+
+
+@pytest.mark.parametrize("name", list(PANEL))
+def test_panel_page_has_no_axe_violations(visit: Visit, name: str) -> None:
+    role, step = PANEL[name]
+    page = visit.page(role)
+    step(visit, page)
+    assert_accessible(page, f"{name} ({page.url})")
