@@ -1,4 +1,4 @@
-"""Load test (issue 9): many concurrent applicants against a real server process, then an
+"""Load test (issue 9): many concurrent applicants against a real `ats serve` process, then an
 audit of what was stored.
 
     .venv/bin/python bench/load.py [--applicants 200] [--seconds 60] [--max-requests 50000]
@@ -7,10 +7,10 @@ audit of what was stored.
 Set-up, everything on loopback: the S3/KMS emulator (moto, its own process) with a versioned
 bucket and a KMS key; a fresh database (a SQLite file in a temporary directory, or with
 --database-url a database this script creates on that PostgreSQL server and drops afterwards);
-`ats db migrate` and `ats positions create` (the CLI, as an operator would); then the server in
-its own process: what `ats serve` runs (settings from the environment, uvicorn on 127.0.0.1), with
-the per-client rate limits raised through the `ats_rate_limits` setting, since every applicant
-here comes from 127.0.0.1.
+`ats db migrate` and `ats positions create` (the CLI, as an operator would); then
+`ats serve --host 127.0.0.1` in its own process, configured through its environment, with the
+per-client rate limits raised through ATS_RATE_LIMITS, since every applicant here comes from
+127.0.0.1.
 
 Load: --applicants coroutines (httpx, async, one connection each) each submit applications one
 after another (a new person and email every time, a small real PDF CV of --cv-kb kilobytes)
@@ -139,6 +139,7 @@ def server_env(database_url: str, endpoint_url: str, bucket: str, key_id: str, p
         AWS_SECRET_ACCESS_KEY="testing",
         ATS_SECRET_KEY=secrets.token_urlsafe(48),
         ATS_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        ATS_RATE_LIMITS=RAISED_LIMITS,  # every applicant here comes from 127.0.0.1
     )
     return env
 
@@ -151,25 +152,12 @@ def ats(*args: str, env: dict[str, str]) -> str:
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
-# What `ats serve` does without --embedded (ats.cli.cmd_serve: settings from the environment,
-# build, create_app, uvicorn.run), except that the raised rate limits are passed as an override:
-# ATS_RATE_LIMITS set in the environment does not parse yet (pydantic-settings decodes a dict
-# field from the environment as JSON before the setting's own validator sees the string).
-SERVE = """
-import sys, uvicorn
-from ats.bootstrap import build
-from ats.settings import load_settings
-from ats.web.app import create_app
-settings = load_settings(None, ats_rate_limits=sys.argv[2])
-uvicorn.run(create_app(build(settings)), host="127.0.0.1", port=int(sys.argv[1]), log_level="info", access_log=False)
-"""
-
-
 class Server:
-    """The server in its own process; its stderr drained in memory (a full pipe would stall it)."""
+    """`ats serve` in its own process; its stderr drained in memory (a full pipe would stall it)."""
 
     def __init__(self, env: dict[str, str], port: int) -> None:
-        command = [sys.executable, "-c", SERVE, str(port), RAISED_LIMITS]
+        command = [sys.executable, "-c", "import sys; from ats.cli import main; sys.exit(main())",
+                   "serve", "--host", "127.0.0.1", "--port", str(port)]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.tail: deque[str] = deque(maxlen=60)
         self.drain = threading.Thread(target=self._drain, daemon=True)
