@@ -264,3 +264,87 @@ def test_panel_page_has_no_axe_violations(visit: Visit, name: str) -> None:
     page = visit.page(role)
     step(visit, page)
     assert_accessible(page, f"{name} ({page.url})")
+
+
+# --- the keyboard alone ------------------------------------------------------------------------
+
+
+def _focused(page: Page) -> dict[str, str]:
+    """The focused element: its tag, id, text and whether it shows a visible focus indicator."""
+    focused = page.locator(":focus")
+    if focused.count() == 0:
+        return {"tag": "", "id": "", "text": "", "outline": ""}
+    return focused.evaluate(
+        """e => ({tag: e.tagName.toLowerCase(), id: e.id, text: (e.innerText || e.value || '').trim(),
+                 visible: String(e.matches(':focus-visible')),
+                 outline: getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth})"""
+    )
+
+
+def _tab_until(
+    page: Page, wanted: Callable[[dict[str, str]], bool], what: str, limit: int = 80
+) -> dict[str, str]:
+    """Press Tab until the focused element is the wanted one; each stop must show its focus."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = _focused(page)
+        seen.append(f"{now['tag']}#{now['id']}:{now['text'][:30]}")
+        if now["tag"]:
+            # WCAG 2.4.7 (focus visible): the site's :focus-visible outline, not none/0px.
+            assert now["visible"] == "true" and not now["outline"].startswith("none"), (now, what)
+            assert not now["outline"].endswith(" 0px"), (now, what)
+        if wanted(now):
+            return now
+    raise AssertionError(f"Tab never reached {what}; focus went {seen}")
+
+
+def test_panel_works_with_the_keyboard_alone(visit: Visit) -> None:
+    """Sign in, open a position, open an application and move it: Tab, Shift+Tab, typing,
+    Enter only (no click, no fill); every element reached shows a visible focus outline."""
+    world = visit.world
+    a = world.positions["A"]
+    recruiter = world.staff["recruiter"]
+    with world.live.client() as client:
+        application_id = _apply(client, a.position_id, "Kai Keys", "kai.keys@example.com")
+    context, _ = new_context(visit.browser)  # no JavaScript: nothing the keyboard needs
+    page = context.new_page()
+    _goto(page, visit.url("/admin/login"))
+
+    _tab_until(page, lambda f: f["id"] == "email", "the email field")
+    page.keyboard.type(recruiter.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type("wrong first")
+    page.keyboard.press("Shift+Tab")
+    assert _focused(page)["id"] == "email"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(recruiter.password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Positions")
+
+    _tab_until(page, lambda f: f["tag"] == "a" and f["text"] == "Matrix position A", "position A's link")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Matrix position A")
+
+    reference = page.locator(f"a[href='/admin/applications/{application_id}']").inner_text()
+    _tab_until(page, lambda f: f["tag"] == "a" and f["text"] == reference, f"the card of {reference}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Application {reference}")
+
+    _tab_until(page, lambda f: f["id"] == "to", "the move form's status")
+    page.keyboard.type("screening")
+    expect(page.locator("#to")).to_have_value("screening")
+    page.keyboard.press("Tab")
+    assert _focused(page)["id"] == "reason"
+    page.keyboard.type("Keyboard review")
+    _tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Move", "the Move button", limit=3)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("dt", has_text="Status").locator("xpath=following-sibling::dd[1]")).to_have_text(
+        "screening"
+    )
+    context.close()
