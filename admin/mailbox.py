@@ -9,8 +9,9 @@ from starlette.routing import Route
 
 from admin.panel import Panel
 from ats.domain.actors import Actor
+from ats.domain.model import Role
 from ats.services import mail
-from ats.web.rules import any_staff
+from ats.web.rules import staff
 
 
 def routes(panel: Panel) -> list[Route]:
@@ -23,4 +24,7 @@ def routes(panel: Panel) -> list[Route]:
         response.headers["Cache-Control"] = "no-store"  # codes and links: keep them out of caches
         return response
 
-    return [panel.route("/dev/mailbox", mailbox, rule=any_staff("development mailbox (not in production)"))]
+    return [panel.route("/dev/mailbox", mailbox, rule=staff(
+                Role.PRIVACY_OFFICER,
+                why="development mailbox: every candidate's mail, so only the role that sees everything",
+            ),)]

@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
 from ats.domain import outbox
-from ats.domain.actors import STAFF_ROLES, SYSTEM, Actor, require_role
+from ats.domain.actors import SYSTEM, Actor, require_role
 from ats.domain.errors import NotFound
+from ats.domain.model import Role
 from ats.ports import (
     KeyAccessDenied,
     MailDeferred,
@@ -210,9 +211,10 @@ def _short(exc: BaseException) -> str:
 
 
 def development_mailbox(deps: Deps, actor: Actor, *, production: bool) -> list[ReceivedMail]:
-    """What the embedded SMTP server received (newest first): staff only, never in production
-    (404, as if the page did not exist), and only when the embedded server runs."""
-    require_role(actor, STAFF_ROLES)
+    """What the embedded SMTP server received (newest first), never in production (404, as if
+    the page did not exist), and only when the embedded server runs. It holds every candidate's
+    mail (addresses, links), so only privacy officers, who may see everything (DESIGN §8)."""
+    require_role(actor, {Role.PRIVACY_OFFICER})
     if production or deps.mail.inbox is None:
         raise NotFound("This page does not exist.")
     return deps.mail.inbox.messages()

@@ -189,7 +189,7 @@ def test_duplicate_notice_names_the_position_and_reference_and_the_privacy_conta
     assert "Backend Engineer" in body and "APP-ABCDEFGHJK" in body and "privacy@example.com" in body
 
 
-def test_development_mailbox_is_for_staff_and_never_in_production() -> None:
+def test_development_mailbox_is_for_privacy_officers_and_never_in_production() -> None:
     deps, _, _ = _deps()
     officer = staff(uuid4(), Role.PRIVACY_OFFICER)
     with pytest.raises(NotFound):
@@ -200,6 +200,9 @@ def test_development_mailbox_is_for_staff_and_never_in_production() -> None:
         mail.development_mailbox(deps, officer, production=True)
     with pytest.raises(Forbidden):
         mail.development_mailbox(deps, CANDIDATE, production=False)
+    for role in (Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN):  # every candidate's mail: DESIGN §8
+        with pytest.raises(Forbidden):
+            mail.development_mailbox(deps, staff(uuid4(), role), production=False)
 
 
 BASE = {
