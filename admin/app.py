@@ -6,7 +6,15 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 from starlette.templating import Jinja2Templates
 
-from admin import admin_pages, application_pages, mailbox, position_pages, session_pages, workflow_pages
+from admin import (
+    admin_pages,
+    application_pages,
+    background_pages,
+    mailbox,
+    position_pages,
+    session_pages,
+    workflow_pages,
+)
 from admin.panel import Panel
 from ats.services.deps import Deps
 from ats.web.rules import enforce
@@ -20,6 +28,7 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
             *position_pages.routes(panel),
             *application_pages.routes(panel),
             *workflow_pages.routes(panel),
+            *background_pages.routes(panel),
             *admin_pages.routes(panel),
             *mailbox.routes(panel),  # development only
         ]

@@ -106,9 +106,25 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
             return error(request, exc)
         return consent_page(request, view)
 
+    async def report_copy(request: Request) -> Response:
+        """The candidate's copy of a background-check report, from the pre-adverse notice's link
+        (FCRA 15 U.S.C. § 1681b(b)(3)(A)); the service checks the link and audits the read."""
+        try:
+            record, content = await background.report_for_candidate(deps, request.path_params["token"])
+        except DomainError as exc:
+            return error(request, exc)
+        # A download, never rendered here: no-store, and a sandbox should a browser open it anyway.
+        headers = {
+            "Content-Disposition": "attachment",
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        }
+        return Response(content, media_type=record.content_type, headers=headers)
+
     return [
         guarded(LINK_PATHS["offer"] + "{token}", offer_page, rule=LINK, methods=["GET"], name="offer_page"),
         guarded(LINK_PATHS["offer"] + "{token}", offer_answer, rule=LINK, methods=["POST"]),
         guarded(LINK_PATHS["consent"] + "{token}", consent_view, rule=LINK, methods=["GET"], name="consent_page"),
         guarded(LINK_PATHS["consent"] + "{token}", consent_answer, rule=LINK, methods=["POST"]),
+        guarded(LINK_PATHS["report"] + "{token}", report_copy, rule=LINK, methods=["GET"]),
     ]

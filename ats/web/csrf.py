@@ -3,7 +3,8 @@
 asgi-csrf (the double-submit-cookie middleware used for every other form) cannot read
 multipart bodies with python-multipart >= 0.0.26 (simonw/asgi-csrf#38: it passes the removed
 `FileClass` argument and answers 500). So multipart requests bypass it and:
-- only the candidate application form may receive them (others answer 415 before any handler);
+- only the candidate application form and the panel's check-result form may receive them
+  (others answer 415 before any handler);
 - that handler, after its own in-memory parse, checks the form's `csrftoken` against the token
   asgi-csrf derived from the signed cookie, with the same rules as asgi-csrf itself
   (OWASP CSRF Prevention Cheat Sheet, "Signed Double-Submit Cookie").
@@ -18,7 +19,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-MULTIPART_FORMS = re.compile(r"^/positions/[^/]+/apply$")
+# The candidate application form, and the panel's background-check result (its report document).
+MULTIPART_FORMS = re.compile(r"^(/positions/[^/]+/apply|/admin/applications/[^/]+/checks/[^/]+/result)$")
 
 
 def is_multipart(scope: Scope) -> bool:
