@@ -22,7 +22,16 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import assert_accessible, launch_chromium, new_context
 from tests.e2e.access_world import World, world_fixture
-from tests.e2e.support import add_position, api_apply, applicant, assign, bearer, csrf_field
+from tests.e2e.support import (
+    add_position,
+    api_apply,
+    applicant,
+    assign,
+    bearer,
+    csrf_field,
+    post_multipart,
+    sql_all,
+)
 from tests.helpers import pdf
 
 pytestmark = pytest.mark.browser
@@ -37,6 +46,8 @@ class Extra:
     submitted: str = ""  # an application just received (position A)
     offer_link: str = ""  # an extended offer's link, unanswered (position A)
     standalone_consent_link: str = ""  # a US consent request, unanswered (FCRA standalone disclosure)
+    consider: str = ""  # a US check with a `consider` result: the pre-adverse notice form
+    pre_adverse: str = ""  # a US check after the pre-adverse notice: the decision form
     us_position: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -92,7 +103,50 @@ def _extra(world: World) -> Extra:
             201,
         )
         extra.standalone_consent_link = consent["link"]
+        extra.consider = _to_consider(client, world, extra.us_position, "Cal Consider", "cal@example.com")
+        extra.pre_adverse = _to_consider(client, world, extra.us_position, "Pia Notice", "pia@example.com")
+        check_id = sql_all(
+            world.live.database_url,
+            "SELECT id FROM background_checks WHERE application_id = $1",
+            uuid.UUID(extra.pre_adverse),
+        )[0][0]
+        _ok(client.post(f"{API}/checks/{check_id}/pre-adverse-notice", headers=bearer(recruiter)))
     return extra
+
+
+def _to_consider(client: httpx.Client, world: World, position_id: uuid.UUID, name: str, email: str) -> str:
+    """A US application walked through the API to a criminal check whose result is `consider`."""
+    recruiter = world.staff["recruiter"]
+    application = _apply(client, position_id, name, email, country="US")
+    link = _walk(client, world, application, "screening", "interview", "reference_check", "offer_extended")[
+        "offer_link"
+    ]
+    _ok(client.post(link, data={"csrftoken": csrf_field(client.get(link).text), "decision": "accept"}))
+    consent = _ok(
+        client.post(
+            f"{API}/applications/{application}/background-check/consent-requests",
+            json={"check_types": ["criminal"]},
+            headers=bearer(recruiter),
+        ),
+        201,
+    )
+    fields = {"typed_name": name, "confirmed": "true", "action": "authorise"}
+    _ok(
+        client.post(
+            consent["link"], data={"csrftoken": csrf_field(client.get(consent["link"]).text), **fields}
+        )
+    )
+    check = _ok(
+        client.post(
+            f"{API}/applications/{application}/background-check/checks",
+            json={"consent_request_id": consent["id"], "check_type": "criminal"},
+            headers=bearer(recruiter),
+        ),
+        201,
+    )
+    parts = [("result", "consider"), ("document", ("report.pdf", pdf("Report"), "application/pdf"))]
+    _ok(post_multipart(client, f"{API}/checks/{check['id']}/result", parts, headers=bearer(recruiter)))
+    return application
 
 
 @dataclass
@@ -203,6 +257,24 @@ def _consent_given(v: Visit, page: Page) -> None:
     _goto(page, v.url(f"/consent/{v.world.positions['A'].consent_token}"))
 
 
+def _showing(which: str, button: str) -> Step:
+    """An application of `extra` whose page must show the form with this button."""
+
+    def step(v: Visit, page: Page) -> None:
+        _goto(page, v.url(f"/admin/applications/{getattr(v.extra, which)}"))
+        expect(page.get_by_role("button", name=button)).to_be_visible()
+
+    return step
+
+
+def _consent_refused(v: Visit, page: Page) -> None:
+    _goto(page, v.extra.standalone_consent_link)
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Authorise").click()
+    assert 400 <= answer.value.status < 500
+    expect(page.locator("#typed_name-error")).to_be_visible()
+
+
 CANDIDATE: dict[str, Step] = {
     "positions": _at(lambda v: "/"),
     "privacy notice": _at(lambda v: "/privacy"),
@@ -215,6 +287,7 @@ CANDIDATE: dict[str, Step] = {
     "offer answered": _offer_answered,
     "consent (standalone disclosure)": lambda v, page: _goto(page, v.extra.standalone_consent_link),
     "consent given": _consent_given,
+    "consent refused (unsigned)": _consent_refused,
     "bad offer link": _at(lambda v: "/offer/not-a-token", 400),
     "bad consent link": _at(lambda v: "/consent/not-a-token", 400),
 }
@@ -242,6 +315,18 @@ PANEL: dict[str, tuple[str | None, Step]] = {
     "application (hiring manager)": ("hiring_manager", _at(_app("A"))),
     "application (privacy officer)": ("privacy_officer", _at(_app("A"))),
     "archived application (privacy officer)": ("privacy_officer", _at(_app("C"))),
+    "application, check to consider (recruiter)": (
+        "recruiter",
+        _showing("consider", "Send the pre-adverse notice"),
+    ),
+    "application, pre-adverse notice sent (recruiter)": (
+        "recruiter",
+        _showing("pre_adverse", "Record the decision"),
+    ),
+    "application, pre-adverse notice sent (privacy officer)": (
+        "privacy_officer",
+        _at(lambda v: f"/admin/applications/{v.extra.pre_adverse}"),
+    ),
     "unknown application": ("recruiter", _at(lambda v: f"/admin/applications/{uuid.uuid4()}", 404)),
     "users": ("admin", _at(lambda v: "/admin/manage/users")),
     "user": ("admin", _at(lambda v: f"/admin/manage/users/{v.world.victim.id}")),
