@@ -12,7 +12,22 @@ from typing import Any
 
 import asyncpg
 
-TABLES = ("positions", "persons", "applications", "records", "data_keys", "audit_events", "users", "api_tokens")
+TABLES = (
+    "positions",
+    "persons",
+    "applications",
+    "records",
+    "data_keys",
+    "audit_events",
+    "users",
+    "api_tokens",
+    "position_assignments",
+    "referees",
+    "consent_requests",
+    "background_checks",
+    "tombstones",
+    "outbox",
+)
 
 
 def pdf(text: str = "Curriculum vitae of a test candidate") -> bytes:
