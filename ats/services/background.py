@@ -16,7 +16,7 @@ from ats.domain.applicants import _clean_text
 from ats.domain.background import Check, CheckStatus, ConsentRequest, ConsentStatus
 from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.jurisdiction import JurisdictionPolicy
-from ats.domain.model import Application, ApplicationStatus, Record, RecordType, Role
+from ats.domain.model import Application, ApplicationStatus, Record, RecordType
 from ats.domain.uploads import check_upload
 from ats.domain.workflow import check_transition
 from ats.services import access, mail
@@ -31,8 +31,6 @@ CONSENT_MAIL = "background.consent_request"
 # One kind for both notices: the outbox and its `mail.delivered` audit events carry the kind
 # next to the application id, and must not tell that a check had a 'consider' result.
 NOTICE_MAIL = "background.notice"
-
-ROLES = {Role.RECRUITER, Role.ADMIN}
 
 
 @dataclass(frozen=True)
