@@ -101,6 +101,20 @@ class IntakeLookup:
     duplicate_of: UUID | None
 
 
+@dataclass(frozen=True)
+class DocumentScope:
+    """What a document download must know before it reads the object, read in one go
+    (storage/document_sql.py): the record, its application and position, whether the asking
+    user is assigned to the position, and the application's wrapped data key (None once
+    destroyed)."""
+
+    record: Record
+    application: Application
+    position: Position
+    assigned: bool
+    data_key: DataKeyRow | None
+
+
 @dataclass
 class NewSubmission:
     """Every row one intake writes. Each application has its own person row: a public form
@@ -145,6 +159,9 @@ class Repository(Protocol):  # see RetentionRepository below for the expiry half
     async def add_records(self, records: list[Record]) -> None: ...
     async def get_record(self, record_id: UUID) -> Record | None: ...
     async def list_records(self, application_id: UUID) -> list[Record]: ...
+    async def document_scope(self, record_id: UUID, user_id: UUID | None) -> DocumentScope | None:
+        """A download's reads in one trip (outside a transaction): None for an unknown record."""
+        ...
 
     async def append_audit(self, events: list[AuditEvent]) -> None:
         """Chain (ats.domain.audit.chain) and store, serialised against other writers."""
@@ -186,6 +203,11 @@ class UnitOfWork(Protocol):
 
     async def save_submission(self, submission: NewSubmission) -> None:
         """One intake's rows and audit events in one transaction; Duplicate on a unique clash."""
+        ...
+
+    async def append_audit_alone(self, events: list[AuditEvent]) -> None:
+        """Chain and append `events` in a transaction of their own (a read's audit event),
+        committed when this returns; one trip to the database where it can be."""
         ...
 
     async def scrub_after_erasure(self) -> bool:

@@ -40,6 +40,7 @@ from ats.ports import (
 )
 from storage.memory_accounts import MemoryAccounts
 from storage.memory_assignments import MemoryAssignments
+from storage.memory_documents import MemoryDocuments
 from storage.memory_outbox import MemoryOutbox
 from storage.memory_pipeline import MemoryPipeline
 from storage.memory_retention import MemoryRetention
@@ -154,7 +155,9 @@ class MemoryBlobStore:
         return []
 
 
-class MemoryRepository(MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAccounts, MemoryPipeline, MemoryAssignments):
+class MemoryRepository(
+    MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAccounts, MemoryPipeline, MemoryAssignments, MemoryDocuments
+):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {
             name: {}
@@ -301,6 +304,10 @@ class MemoryUnitOfWork:
 
     async def scrub_after_erasure(self) -> bool:
         return True  # nothing of a dict outlives its deletion on disk
+
+    async def append_audit_alone(self, events: list[AuditEvent]) -> None:
+        async with self.transaction() as repo:
+            await repo.append_audit(events)
 
     async def save_submission(self, submission: NewSubmission) -> None:
         async with self.transaction() as repo:

@@ -25,10 +25,11 @@ from ats.domain.model import (
 )
 from ats.domain.paging import Marker
 from ats.ports import Duplicate, IntakeLookup, NewSubmission
-from storage import intake_sql
+from storage import document_sql, intake_sql
 from storage import tables as t
 from storage.accounts_repository import AccountQueries
 from storage.assignments_repository import AssignmentQueries
+from storage.document_repository import DocumentQueries
 from storage.outbox_repository import OutboxQueries
 from storage.pipeline_repository import PipelineQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
@@ -48,7 +49,9 @@ async def _first(query: Any) -> dict[str, Any] | None:
     return await query.first().run()
 
 
-class PiccoloRepository(RetentionQueries, WorkflowQueries, OutboxQueries, AccountQueries, PipelineQueries, AssignmentQueries):
+class PiccoloRepository(
+    RetentionQueries, WorkflowQueries, OutboxQueries, AccountQueries, PipelineQueries, AssignmentQueries, DocumentQueries
+):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -251,6 +254,11 @@ class PiccoloUnitOfWork:
             busy, _, _ = await self.engine.scrub_wal()
             return busy == 0
         return True
+
+    async def append_audit_alone(self, events: list[AuditEvent]) -> None:
+        """Append `events` in a transaction of their own, in one trip (storage/document_sql.py):
+        a read's audit event, committed when this returns."""
+        await document_sql.append_audit(self.engine, events)
 
     async def save_submission(self, submission: NewSubmission) -> None:
         try:

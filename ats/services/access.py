@@ -26,6 +26,7 @@ from ats.domain.actors import Actor
 from ats.domain.errors import ArchivedPosition, Gone, NotFound
 from ats.domain.model import Application, Position, Record, Role
 from ats.domain.retention import retention_until
+from ats.ports import DocumentScope
 from ats.services.deps import Deps
 
 NO_POSITION = "There is no such position."
@@ -76,9 +77,13 @@ def role_of(actor: Actor) -> Role | None:
     return actor.role if actor.kind == "user" else None
 
 
+def _assignable(actor: Actor) -> bool:
+    return actor.kind == "user" and actor.role in HIRING_ROLES and actor.user_id is not None
+
+
 async def is_assigned(repo: Any, actor: Actor, position_id: UUID) -> bool:
     """One indexed lookup, and only for the roles whose scope is their assignments."""
-    if actor.kind != "user" or actor.role not in HIRING_ROLES or actor.user_id is None:
+    if not _assignable(actor):
         return False
     return await repo.is_assigned(position_id, actor.user_id)
 
@@ -88,17 +93,28 @@ def _action(action: str | Action) -> Action:
 
 
 async def check_position(
-    repo: Any, actor: Actor, position: Position, action: str | Action, *, deps: Deps | None = None
+    repo: Any,
+    actor: Actor,
+    position: Position,
+    action: str | Action,
+    *,
+    deps: Deps | None = None,
+    assigned: bool | None = None,
 ) -> bool:
     """Raise NotFound unless `actor` may do `action` on `position` (ArchivedPosition, with the
     summary, when an assigned recruiter or hiring manager asks for a concluded position's
-    contents and `deps` is given). Returns whether the actor is assigned."""
+    contents and `deps` is given). Returns whether the actor is assigned. `assigned`: the
+    assignment of this actor to this position if already read (visible_document reads it with
+    the record); only the roles whose scope is their assignments may be assigned."""
     wanted, role = _action(action), role_of(actor)
     if is_operator(actor):
         if wanted in OPERATOR_ACTIONS:
             return False
         raise NotFound(NO_POSITION)
-    assigned = await is_assigned(repo, actor, position.id)
+    if assigned is None:
+        assigned = await is_assigned(repo, actor, position.id)
+    else:
+        assigned = assigned and _assignable(actor)
     if not rules.may_see_position(role, assigned=assigned):
         raise NotFound(NO_POSITION)
     if rules.may(role, wanted, assigned=assigned, open=position.is_open):
@@ -167,21 +183,29 @@ async def visible_application(
 
 async def visible_record(deps: Deps, actor: Actor, record_id: UUID) -> tuple[Record, Application, Position]:
     """A record the actor may read: hiring managers only CVs and cover letters, admins none,
-    background-check material only to the assigned recruiters and privacy officers."""
-    repo = deps.uow.repo
-    record = await repo.get_record(record_id)
-    if record is None or actor.kind == "candidate":
+    background-check material only to the assigned recruiters and privacy officers. Outside a
+    transaction (it reads on a connection of its own)."""
+    found = await visible_document(deps, actor, record_id)
+    return found.record, found.application, found.position
+
+
+async def visible_document(deps: Deps, actor: Actor, record_id: UUID) -> DocumentScope:
+    """visible_record's checks on one read (the record, its application and position, the
+    actor's assignment and the wrapped data key in one query: bench/download.py), for a
+    download; call outside a transaction."""
+    if actor.kind == "candidate":
         raise NotFound(NO_RECORD)
-    application = await repo.get_application(record.application_id)
-    if application is None:
+    repo = deps.uow.repo
+    found = await repo.document_scope(record_id, actor.user_id if _assignable(actor) else None)
+    if found is None:
         raise NotFound(NO_RECORD)
     try:
-        position, assigned = await _application_scope(repo, actor, application, Action.READ)
+        assigned = await check_position(repo, actor, found.position, Action.READ, assigned=found.assigned)
     except NotFound:
         raise NotFound(NO_RECORD) from None
-    if not rules.may_read_record(role_of(actor), record.record_type, assigned=assigned, open=position.is_open):
+    if not rules.may_read_record(role_of(actor), found.record.record_type, assigned=assigned, open=found.position.is_open):
         raise NotFound(NO_RECORD)
-    return record, application, position
+    return found
 
 
 def readable_records(actor: Actor, records: Iterable[Record]) -> list[Record]:

@@ -1,0 +1,28 @@
+"""In-memory document reads for MemoryRepository (same contract as storage/document_repository.py)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from uuid import UUID
+
+from ats.ports import DocumentScope
+
+
+class MemoryDocuments:
+    state: dict[str, dict[Any, Any]]
+
+    async def document_scope(self, record_id: UUID, user_id: UUID | None) -> DocumentScope | None:
+        record = self.state["records"].get(record_id)
+        application = self.state["applications"].get(record.application_id) if record else None
+        position = self.state["positions"].get(application.position_id) if application else None
+        if record is None or application is None or position is None:
+            return None
+        assigned = user_id is not None and (position.id, user_id) in self.state.get("assignments", {})
+        return DocumentScope(
+            record=copy.copy(record),
+            application=copy.copy(application),
+            position=copy.copy(position),
+            assigned=assigned,
+            data_key=copy.copy(self.state["data_keys"].get(record.application_id)),
+        )
