@@ -9,6 +9,7 @@ are unchanged: a connection serves one query or one transaction at a time.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import aiosqlite
@@ -104,8 +105,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     ) -> Any:
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
+            rows = await _fetch_all(connection, query, args)
         except BaseException:
             await connection.close()
             raise
@@ -115,5 +115,21 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_existing_connection(
         self, connection: Any, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ) -> Any:
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        return await _fetch_all(connection, query, args)
+
+
+def _execute_fetch_close(db: sqlite3.Connection, query: str, args: list[Any]) -> list[Any]:
+    cursor = db.execute(query, args)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+async def _fetch_all(connection: aiosqlite.Connection, query: str, args: list[Any] | None) -> list[Any]:
+    """Execute, fetch and close the cursor in one call on the connection's thread: aiosqlite's
+    `async with connection.execute(...)` and `fetchall()` hand off three times per statement
+    (execute, fetch, close), and each hand-off is a thread wake-up and an event-loop callback
+    (bench/download.py). `_execute` is how aiosqlite's own methods queue a call (aiosqlite/core.py),
+    as storage/intake_sql.py uses it."""
+    return await connection._execute(_execute_fetch_close, connection._conn, query, args or [])
