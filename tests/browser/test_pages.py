@@ -342,9 +342,10 @@ def test_recruiter_reviews_an_application_without_javascript(browser: Browser, l
     sign_in(admin, live, recruiter)
     admin.get_by_role("link", name=position.title).click()
     expect(admin.get_by_role("heading", level=1)).to_have_text(position.title)
-    row = admin.get_by_role("row").filter(has_text=reference)
+    # The pipeline page: a card (list item) per application under its state's heading.
+    row = admin.get_by_role("listitem").filter(has_text=reference)
     expect(row).to_have_count(1)
-    expect(row.get_by_role("cell").nth(1)).to_have_text(HOSTILE_NAME)  # escaped: shown as text
+    expect(row.locator(".name")).to_have_text(HOSTILE_NAME)  # escaped: shown as text
     expect(admin.locator("img")).to_have_count(0)
 
     row.get_by_role("link", name=reference).click()
