@@ -28,7 +28,7 @@ from admin.panel import Panel, uuid_param
 from ats.domain.actors import Actor
 from ats.domain.errors import DomainError, Forbidden, NotFound
 from ats.domain.model import Role
-from ats.services import background
+from ats.services import background, consents
 from ats.web.csrf import form_token_ok, is_multipart
 from ats.web.errors import status_for
 from ats.web.forms import parse_multipart, text_fields, upload_from
@@ -74,7 +74,7 @@ def routes(panel: Panel) -> list[Route]:
         types = [t for t in form.getlist("check_types") if isinstance(t, str)]
         state = BgForm("bg-consent", values={"check_types": types})
         try:
-            await background.request_consent(deps, actor, application_id, types)
+            await consents.request_consent(deps, actor, application_id, types)
         except DomainError as exc:
             return await refused(request, actor, application_id, exc, state)
         return back(application_id)

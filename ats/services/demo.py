@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ats.domain.actors import SYSTEM, staff
 from ats.domain.model import ApplicationStatus, Role
-from ats.services import accounts, assignments, background, positions, workflow
+from ats.services import accounts, assignments, consents, positions, workflow
 from ats.services.applications import Upload, submit_application
 from ats.services.deps import Deps
 
@@ -101,5 +101,5 @@ async def seed_demo(deps: Deps) -> list[DemoLogin]:
         for target in PATH[: PATH.index(stage) + 1] if stage in PATH else []:
             await workflow.transition(deps, recruiter, submitted.id, to=target.value, reason=DEMO_NOTE)
         if stage is S.OFFER_ACCEPTED:
-            await background.request_consent(deps, recruiter, submitted.id, allowed[:1])
+            await consents.request_consent(deps, recruiter, submitted.id, allowed[:1])
     return logins

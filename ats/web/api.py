@@ -20,6 +20,7 @@ from ats.services import (
     accounts,
     applications,
     background,
+    consents,
     pipeline,
     positions,
     references,
@@ -340,7 +341,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
     async def consent_request(request: Request) -> Response:
         actor: Actor = request.state.actor
         body = await json_body(request)
-        consent, token = await background.request_consent(
+        consent, token = await consents.request_consent(
             deps, actor, _uuid(request, "application_id", "application"), body.get("check_types")
         )
         return JSONResponse(

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from ats.domain.errors import DomainError, ValidationError
-from ats.services import background, workflow
+from ats.services import background, consents, workflow
 from ats.services.deps import Deps
 from ats.services.links import LINK_PATHS
 from ats.web.errors import status_for
@@ -50,7 +50,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
             return error(request, exc)
         return page(request, "offer.html", application=application, position=position, token=token, done=moved.status.value)
 
-    def consent_page(request: Request, view: background.ConsentPage, status: int = 200, **context: object) -> Response:
+    def consent_page(request: Request, view: consents.ConsentPage, status: int = 200, **context: object) -> Response:
         standalone = (
             view.policy is not None and view.policy.standalone_disclosure and view.consent.status.value == "requested"
         )
@@ -62,10 +62,10 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
     async def consent_view(request: Request) -> Response:
         token = request.path_params["token"]
         try:
-            view = await background.consent_page(deps, token, withdrawing=True)
+            view = await consents.consent_page(deps, token, withdrawing=True)
             if view.consent.status.value == "requested":
                 # Unanswered: the short answer window applies, not the withdrawal window.
-                view = await background.consent_page(deps, token)
+                view = await consents.consent_page(deps, token)
         except DomainError as exc:
             return error(request, exc)
         return consent_page(request, view)
@@ -77,9 +77,9 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         typed = form.get("typed_name")
         try:
             if action == "withdraw":
-                await background.withdraw_consent(deps, token)
+                await consents.withdraw_consent(deps, token)
             elif action in ("authorise", "decline"):
-                await background.answer_consent(
+                await consents.answer_consent(
                     deps,
                     token,
                     authorise=action == "authorise",
@@ -88,11 +88,11 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
                 )
             else:
                 raise ValidationError("Choose to authorise, decline or withdraw.", field="action")
-            view = await background.consent_page(deps, token, withdrawing=True)
+            view = await consents.consent_page(deps, token, withdrawing=True)
         except ValidationError as exc:
             try:
                 # The form is redisplayed only under a valid link; a bad link is its own answer.
-                view = await background.consent_page(deps, token, withdrawing=True)
+                view = await consents.consent_page(deps, token, withdrawing=True)
             except DomainError as link_error:
                 return error(request, link_error)
             return consent_page(

@@ -16,7 +16,7 @@ from ats.domain.actors import staff
 from ats.domain.background import CheckStatus
 from ats.domain.errors import ValidationError
 from ats.domain.model import ApplicationStatus, Role
-from ats.services import applications, background, positions, workflow
+from ats.services import applications, background, consents, positions, workflow
 from ats.services.applications import Upload
 from ats.services.deps import Deps
 from storage.memory import FixedClock, MemoryBlobStore, MemoryKeyProvider, MemoryUnitOfWork
@@ -57,8 +57,8 @@ async def accepted(deps: Deps, jurisdiction: str) -> Any:
 
 async def considered(deps: Deps, jurisdiction: str) -> Any:
     submitted = await accepted(deps, jurisdiction)
-    consent, token = await background.request_consent(deps, RECRUITER, submitted.id, ["criminal"])
-    await background.answer_consent(deps, token, authorise=True, typed_name="Grace Hopper", confirmed=True)
+    consent, token = await consents.request_consent(deps, RECRUITER, submitted.id, ["criminal"])
+    await consents.answer_consent(deps, token, authorise=True, typed_name="Grace Hopper", confirmed=True)
     check = await background.start_check(deps, RECRUITER, submitted.id, consent_id=consent.id, check_type="criminal")
     check = await background.record_result(deps, RECRUITER, check.id, result="consider", document=("report.pdf", REPORT))
     return submitted, check
@@ -69,7 +69,7 @@ async def test_the_consent_link_is_mailed_with_the_request() -> None:
     submitted = await accepted(deps, "US")
     before = len(sent(deps))
 
-    _, token = await background.request_consent(deps, RECRUITER, submitted.id, ["criminal", "credit"])
+    _, token = await consents.request_consent(deps, RECRUITER, submitted.id, ["criminal", "credit"])
 
     [message] = sent(deps)[before:]
     assert message.to == EMAIL
@@ -82,7 +82,7 @@ async def test_a_refused_request_mails_nothing() -> None:
     submitted = await accepted(deps, "US-NY-NYC")
     before = len(sent(deps))
     with pytest.raises(ValidationError):
-        await background.request_consent(deps, RECRUITER, submitted.id, ["credit"])
+        await consents.request_consent(deps, RECRUITER, submitted.id, ["credit"])
     assert len(sent(deps)) == before
     assert not deps.uow.repo.state.get("consents")  # type: ignore[attr-defined]
 

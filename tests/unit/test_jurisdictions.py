@@ -23,7 +23,7 @@ from ats.domain.errors import Conflict, ValidationError
 from ats.domain.jurisdiction import CHECK_TYPES
 from ats.domain.model import JURISDICTIONS, Role
 from ats.policy_loader import PolicyFileError, load_policy
-from ats.services import applications, background, positions, workflow
+from ats.services import applications, background, consents, positions, workflow
 from ats.services.applications import Upload
 from ats.services.deps import Deps
 from storage.memory import FixedClock, MemoryBlobStore, MemoryKeyProvider, MemoryUnitOfWork
@@ -205,8 +205,8 @@ async def _pre_adverse_on(deps: Deps, clock: FixedClock, jurisdiction: str) -> A
     moved = await workflow.transition(deps, RECRUITER, submitted.id, to="offer_extended")
     assert moved.offer_token
     await workflow.answer_offer(deps, moved.offer_token, accept=True)
-    consent, token = await background.request_consent(deps, RECRUITER, submitted.id, ["criminal"])
-    await background.answer_consent(deps, token, authorise=True, typed_name="Wait Period", confirmed=True)
+    consent, token = await consents.request_consent(deps, RECRUITER, submitted.id, ["criminal"])
+    await consents.answer_consent(deps, token, authorise=True, typed_name="Wait Period", confirmed=True)
     check = await background.start_check(
         deps, RECRUITER, submitted.id, consent_id=consent.id, check_type="criminal"
     )

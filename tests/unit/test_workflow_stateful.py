@@ -49,7 +49,7 @@ from ats.domain.model import ApplicationStatus as S
 from ats.domain.model import RecordType, Role
 from ats.policy_loader import load_policy
 from ats.ports import Assignment
-from ats.services import applications, background, positions, references, workflow
+from ats.services import applications, background, consents, positions, references, workflow
 from ats.services.applications import Upload
 from ats.services.deps import Deps
 from ats.services.links import LinkInvalid
@@ -212,7 +212,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     def do_request(self, app_id: UUID, types: list[str]) -> None:
         ok, value = self.attempt(
-            "request_consent", background.request_consent(self.deps, RECRUITER, app_id, types)
+            "request_consent", consents.request_consent(self.deps, RECRUITER, app_id, types)
         )
         assert ok, value
         consent, token = value
@@ -327,7 +327,7 @@ class WorkflowMachine(RuleBasedStateMachine):
                 token = next(t for t, c in self.consent_tokens.items() if c == arg)
                 ok, value = self.attempt(
                     "answer_consent",
-                    background.answer_consent(
+                    consents.answer_consent(
                         self.deps, token, authorise=True, typed_name="Ada Lovelace", confirmed="true"
                     ),
                 )
@@ -409,7 +409,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         status = self.status(app_id)
         jurisdiction = self.jurisdiction_of.get(app_id)
         ok, value = self.attempt(
-            "request_consent(any)", background.request_consent(self.deps, actor, app_id, types)
+            "request_consent(any)", consents.request_consent(self.deps, actor, app_id, types)
         )
         if actor is not RECRUITER or status is None:
             expected: type[Exception] | None = NotFound  # the assigned recruiter's work only
@@ -453,7 +453,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         status = self.status(consent.application_id) if consent else None
         ok, value = self.attempt(
             "answer_consent(any)",
-            background.answer_consent(
+            consents.answer_consent(
                 self.deps, token, authorise=authorise, typed_name=typed_name, confirmed=confirmed
             ),
         )
@@ -472,7 +472,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def withdraw_consent(self, data: st.DataObject) -> None:
         token, consent_id = self.consent_token(data, ConsentStatus.GIVEN)
         consent = self.table("consents").get(consent_id) if consent_id else None
-        ok, value = self.attempt("withdraw_consent", background.withdraw_consent(self.deps, token))
+        ok, value = self.attempt("withdraw_consent", consents.withdraw_consent(self.deps, token))
         assert ok == (consent is not None and consent.status is ConsentStatus.GIVEN), value
         if ok:
             assert self.table("consents")[consent_id].status is ConsentStatus.WITHDRAWN
@@ -771,7 +771,7 @@ def test_policy_book_without_the_jurisdiction_denies_every_request(check_types: 
         repo = deps.uow.repo
         audit_before = len(repo.audit)
         with pytest.raises(ValidationError) as caught:
-            await background.request_consent(deps, RECRUITER, app_id, check_types)
+            await consents.request_consent(deps, RECRUITER, app_id, check_types)
         assert caught.value.code == "forbidden_check_type"
         assert caught.value.field == "check_types"
         assert not repo.state.get("consents")
@@ -787,8 +787,8 @@ def test_start_check_rechecks_the_current_policy() -> None:
 
     async def run() -> None:
         app_id = await _accepted_application(deps, "US")
-        consent, token = await background.request_consent(deps, RECRUITER, app_id, ["criminal", "credit"])
-        await background.answer_consent(deps, token, authorise=True, typed_name="Policy Gap", confirmed=True)
+        consent, token = await consents.request_consent(deps, RECRUITER, app_id, ["criminal", "credit"])
+        await consents.answer_consent(deps, token, authorise=True, typed_name="Policy Gap", confirmed=True)
         # The policy is tightened (a new policy file, a restart): US no longer allows credit.
         us = POLICY.jurisdictions["US"]
         tightened = dict(POLICY.jurisdictions)
@@ -820,8 +820,8 @@ def test_withdrawal_works_when_the_jurisdiction_left_the_policy() -> None:
 
     async def run() -> None:
         app_id = await _accepted_application(deps, "IN")
-        consent, token = await background.request_consent(deps, RECRUITER, app_id, ["criminal", "identity"])
-        await background.answer_consent(deps, token, authorise=True, typed_name="Policy Gap", confirmed=True)
+        consent, token = await consents.request_consent(deps, RECRUITER, app_id, ["criminal", "identity"])
+        await consents.answer_consent(deps, token, authorise=True, typed_name="Policy Gap", confirmed=True)
         check = await background.start_check(
             deps, RECRUITER, app_id, consent_id=consent.id, check_type="criminal"
         )
@@ -831,9 +831,9 @@ def test_withdrawal_works_when_the_jurisdiction_left_the_policy() -> None:
                 deps, RECRUITER, app_id, consent_id=consent.id, check_type="identity"
             )
         with pytest.raises(DomainError):
-            await background.request_consent(deps, RECRUITER, app_id, ["criminal"])
+            await consents.request_consent(deps, RECRUITER, app_id, ["criminal"])
         assert len(deps.uow.repo.state["checks"]) == 1
-        halted = await background.withdraw_consent(deps, token)
+        halted = await consents.withdraw_consent(deps, token)
         assert [c.id for c in halted] == [check.id]
         assert deps.uow.repo.state["checks"][check.id].status is CheckStatus.HALTED
 
@@ -871,8 +871,8 @@ def test_withdrawal_during_a_result_upload_keeps_the_check_halted() -> None:
 
     async def run() -> None:
         app_id = await _accepted_application(deps, "US")
-        consent, token = await background.request_consent(deps, RECRUITER, app_id, ["criminal"])
-        await background.answer_consent(deps, token, authorise=True, typed_name="Policy Gap", confirmed=True)
+        consent, token = await consents.request_consent(deps, RECRUITER, app_id, ["criminal"])
+        await consents.answer_consent(deps, token, authorise=True, typed_name="Policy Gap", confirmed=True)
         check = await background.start_check(
             deps, RECRUITER, app_id, consent_id=consent.id, check_type="criminal"
         )
@@ -885,7 +885,7 @@ def test_withdrawal_during_a_result_upload_keeps_the_check_halted() -> None:
                 break
             await asyncio.sleep(0.005)
         assert blobs.entered.is_set()
-        halted = await background.withdraw_consent(deps, token)  # the candidate withdraws meanwhile
+        halted = await consents.withdraw_consent(deps, token)  # the candidate withdraws meanwhile
         assert [c.id for c in halted] == [check.id]
         blobs.gate.set()
         with pytest.raises(Conflict):
@@ -912,14 +912,14 @@ def test_unknown_check_id_and_stale_tokens_are_domain_errors() -> None:
         app_id = await _accepted_application(deps, "GB")
         with pytest.raises(NotFound):
             await background.record_result(deps, RECRUITER, uuid4(), result="clear", document=("r.pdf", PDF))
-        consent, token = await background.request_consent(deps, RECRUITER, app_id, ["criminal"])
-        await background.answer_consent(deps, token, authorise=False, typed_name=None, confirmed=None)
+        consent, token = await consents.request_consent(deps, RECRUITER, app_id, ["criminal"])
+        await consents.answer_consent(deps, token, authorise=False, typed_name=None, confirmed=None)
         with pytest.raises(Conflict):
-            await background.answer_consent(
+            await consents.answer_consent(
                 deps, token, authorise=True, typed_name="Policy Gap", confirmed=True
             )
         with pytest.raises(Conflict):
-            await background.withdraw_consent(deps, token)
+            await consents.withdraw_consent(deps, token)
         with pytest.raises(Conflict):
             await background.start_check(
                 deps, RECRUITER, app_id, consent_id=consent.id, check_type="criminal"
@@ -944,7 +944,7 @@ def test_the_machine_reaches_a_decision() -> None:
         consent_token = next(iter(machine.consent_tokens))
         ok, consent = machine.attempt(
             "answer_consent",
-            background.answer_consent(
+            consents.answer_consent(
                 machine.deps, consent_token, authorise=True, typed_name="Ada Lovelace", confirmed="on"
             ),
         )
