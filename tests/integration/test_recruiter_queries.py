@@ -12,6 +12,7 @@ import pytest
 
 from ats.domain.actors import staff
 from ats.domain.model import Role
+from ats.ports import Assignment
 from ats.services import applications
 from tests.integration.test_contracts import T0, _application, _person, _position
 
@@ -43,8 +44,11 @@ async def test_a_page_of_applications_costs_the_same_queries_at_any_size_and_dep
         queries.append(str(querystring)[:60])
         return await real(self, querystring, *args, **kwargs)
 
-    monkeypatch.setattr(type(engine), "run_querystring", counting)
     actor = staff(uuid4(), Role.RECRUITER)
+    async with deps.uow.transaction() as tx:  # need to know: the recruiter works on both positions
+        for position in (small, large):
+            await tx.add_assignment(Assignment(position_id=position.id, user_id=actor.user_id, assigned_at=T0))
+    monkeypatch.setattr(type(engine), "run_querystring", counting)
 
     async def count(position: Any, after: str | None = None) -> tuple[int, applications.ApplicationsPage]:
         queries.clear()
@@ -59,4 +63,4 @@ async def test_a_page_of_applications_costs_the_same_queries_at_any_size_and_dep
     assert len(small_page.rows) == 3 and small_page.next is None
     assert (len(page1.rows), len(page2.rows), len(page3.rows)) == (50, 50, 30) and page3.next is None
     assert few == first == second == last, queries
-    assert few <= 8, queries  # position, page, persons, and the audit append
+    assert few <= 8, queries  # position, assignment, page, persons, and the audit append
