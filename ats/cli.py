@@ -117,7 +117,7 @@ def cmd_positions_create(args: argparse.Namespace) -> None:
 
 def cmd_positions_list(args: argparse.Namespace) -> None:
     from ats.services import positions
-    from ats.web.api import position_json
+    from ats.web.api_json import position_json
 
     async def work(c: Container) -> Any:
         return await positions.list_positions(c.deps, await _acting(c, args))
