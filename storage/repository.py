@@ -190,8 +190,15 @@ class PiccoloRepository(
             query = query.lock_rows()
         head = await _first(query)
         if head is None:
-            head = {"seq": 0, "hash": audit_chain.GENESIS}
-            await t.AuditHead.insert(t.AuditHead(id=1, **head)).run()
+            # The first append of a database. Concurrent first appenders all get here: the head
+            # is inserted once (ON CONFLICT DO NOTHING, as intake_sql does) and read again under
+            # the lock, so the others wait for the winner's head instead of failing.
+            await t.AuditHead.raw(
+                'INSERT INTO "audit_head" (id, seq, hash) VALUES (1, 0, {}) ON CONFLICT (id) DO NOTHING',
+                audit_chain.GENESIS,
+            ).run()
+            head = await _first(query)
+            assert head is not None
         audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
         rows = [t.AuditEvent(**vars(e)) for e in events]
         for start in range(0, len(rows), INSERT_CHUNK):
