@@ -199,6 +199,18 @@ def install_db_counters() -> None:
 
     conn_cls._connect = sqlite_connect
 
+    # The pooled SQLite engine runs each piccolo statement as one call on the connection's
+    # thread (storage/sqlite_pool._fetch_all), past aiosqlite's execute: count it there.
+    import storage.sqlite_pool as sqlite_pool
+
+    original_fetch_all = sqlite_pool._fetch_all
+
+    async def fetch_all(connection: Any, query: str, args: Any) -> Any:
+        COUNTS.statement("sqlite.statement", query)
+        return await original_fetch_all(connection, query, args)
+
+    sqlite_pool._fetch_all = fetch_all
+
     cursor_cls = aiosqlite.core.Cursor
     original_cursor_execute = cursor_cls.execute
 
