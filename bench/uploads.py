@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ats.domain.errors import ValidationError
 from ats.domain.uploads import check_upload
+from tests.helpers import write_pdf
 
 MB = 1024 * 1024
 
@@ -63,16 +64,7 @@ def capped_object_pdf(max_bytes: int) -> bytes:
     """4,990 small objects with a valid cross-reference table: just inside the walk's budget."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
     objects += [b"<< /N [%d [1 2 3] << /A 1 >>] >>" % n for n in range(4_988)]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return write_pdf(objects)
 
 
 def directory_at_cap_docx(max_bytes: int) -> bytes:

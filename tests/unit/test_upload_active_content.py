@@ -26,7 +26,7 @@ from pypdf.generic import (
 
 from ats.domain.errors import ValidationError
 from ats.domain.uploads import CheckedUpload, check_upload
-from tests.helpers import pdf
+from tests.helpers import pdf, write_pdf
 
 MAX = 10 * 1024 * 1024
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -71,20 +71,7 @@ def blank_writer() -> PdfWriter:
 
 def raw_pdf(*objects: bytes, trailer: bytes = b"") -> bytes:
     """A PDF written byte by byte (for names pypdf's writer would never produce), object 1 = root."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        trailer,
-        xref,
-    )
-    return bytes(out)
+    return write_pdf(objects, version=b"1.7", trailer=trailer)
 
 
 CATALOG_PAGES = (b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", b"<< /Type /Page /Parent 2 0 R >>")
