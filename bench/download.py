@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import multiprocessing
 import os
 import re
 import secrets
@@ -55,7 +54,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.intake import MB, READY_TIMEOUT, _uvicorn_thread, cpu_seconds, make_cv
-from bench.support import REGION, build_container, stop_server
+from bench.support import REGION, build_container, start_server_child, stop_server
 
 FLOOR = 0.8
 EMAIL = "bench-downloads@example.com"
@@ -213,19 +212,12 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
 
             database = asyncio.run(fresh_database(args.database_url, Path(tmp), "download"))
             try:
-                ctx = multiprocessing.get_context("spawn")
-                parent, child = ctx.Pipe()
-                process = ctx.Process(
-                    target=serve,
-                    args=(child, emulator.endpoint_url, bucket, key_id, database.url, args.cv_bytes, password),
-                    daemon=True,
+                process, parent, message = start_server_child(
+                    serve,
+                    (emulator.endpoint_url, bucket, key_id, database.url, args.cv_bytes, password),
+                    timeout=READY_TIMEOUT,
+                    failed=RunFailed,
                 )
-                process.start()
-                if not parent.poll(READY_TIMEOUT):
-                    raise RunFailed("the server process did not become ready")
-                message = parent.recv()
-                if message[0] != "ready":
-                    raise RunFailed(f"the server process failed:\n{message[1]}")
                 _, app_url, bare_url, record_id, token, server_pid = message
                 cv = make_cv(args.cv_bytes)
                 c = args.concurrency

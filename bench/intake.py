@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import multiprocessing
 import os
 import random
 import secrets
@@ -55,7 +54,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import REGION, stop_server
+from bench.support import REGION, start_server_child, stop_server
 from tests.helpers import write_pdf
 
 FLOOR = 0.7
@@ -328,19 +327,9 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
         key_id = provision(s3, kms, bucket, REGION)
         with tempfile.TemporaryDirectory(prefix="ats-bench-") as tmp:
             database_url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-            ctx = multiprocessing.get_context("spawn")
-            parent_conn, child_conn = ctx.Pipe()
-            process = ctx.Process(
-                target=serve,
-                args=(child_conn, emulator.endpoint_url, bucket, key_id, database_url),
-                daemon=True,
+            process, parent_conn, message = start_server_child(
+                serve, (emulator.endpoint_url, bucket, key_id, database_url), timeout=READY_TIMEOUT, failed=RunFailed
             )
-            process.start()
-            if not parent_conn.poll(READY_TIMEOUT):
-                raise RunFailed("the server process did not become ready")
-            message = parent_conn.recv()
-            if message[0] != "ready":
-                raise RunFailed(f"the server process failed to start:\n{message[1]}")
             _, app_url, bare_url, position_id, server_pid = message
             log(
                 f"emulator {emulator.endpoint_url} (pid {emulator.process.pid}), "

@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import multiprocessing
 import os
 import re
 import secrets
@@ -56,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.expiry import ROWS_PER_INSERT, fresh_database
 from bench.intake import _uvicorn_thread
-from bench.support import REGION, build_container, stop_server
+from bench.support import REGION, build_container, start_server_child, stop_server
 
 FLOOR_MS = 50.0
 EMAIL = "bench-recruiter@example.com"
@@ -219,19 +218,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="ats-bench-") as tmp:
             database = asyncio.run(fresh_database(args.database_url, Path(tmp), "recruiter"))
             try:
-                ctx = multiprocessing.get_context("spawn")
-                parent, child = ctx.Pipe()
-                process = ctx.Process(
-                    target=serve,
-                    args=(child, emulator.endpoint_url, bucket, key_id, database.url, args.n, password),
-                    daemon=True,
+                process, parent, message = start_server_child(
+                    serve,
+                    (emulator.endpoint_url, bucket, key_id, database.url, args.n, password),
+                    timeout=1800,
+                    failed=RuntimeError,
                 )
-                process.start()
-                if not parent.poll(1800):
-                    raise RuntimeError("the server process did not become ready")
-                message = parent.recv()
-                if message[0] != "ready":
-                    raise RuntimeError(f"the server process failed:\n{message[1]}")
                 _, base_url, position_id, marker, reference, token, seeded = message
 
                 def statements() -> int:

@@ -44,3 +44,25 @@ def stop_server(conn: Any, process: Any) -> None:
         if process.is_alive():
             process.terminate()
             process.join(timeout=5)
+
+
+def start_server_child(target: Any, args: tuple[Any, ...], *, timeout: float, failed: type[Exception]) -> tuple[Any, Any, Any]:
+    """Start `target(conn, *args)` in a spawned child and wait for its ("ready", ...) message.
+    Returns (process, connection, message); on failure the child is stopped and `failed` raised."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=target, args=(child, *args), daemon=True)
+    process.start()
+    try:
+        if not parent.poll(timeout):
+            raise failed("the server process did not become ready")
+        message = parent.recv()
+        if message[0] != "ready":
+            raise failed(f"the server process failed to start:\n{message[1]}")
+    except BaseException:
+        stop_server(parent, process)
+        raise
+    return process, parent, message
+
