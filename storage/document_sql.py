@@ -36,6 +36,8 @@ from storage.intake_sql import (
     _ctes,
     _on_sqlite_thread,
     _values,
+    postgres_fetchrow,
+    postgres_first_head,
 )
 from storage.rows import application_from, position_from, record_from
 from storage.sqlite_pool import PooledSQLiteEngine
@@ -117,15 +119,7 @@ def _sqlite_append(db: sqlite3.Connection, events: list[AuditEvent]) -> None:
 
 
 async def _postgres_scope(engine: PostgresEngine, record_id: UUID, user_id: UUID | None) -> Row | None:
-    if engine.pool is None:  # CLI and tests without a pool: one connection, as piccolo does
-        db = await engine.get_new_connection()
-        try:
-            row = await db.fetchrow(POSTGRES_SCOPE, record_id, user_id)
-        finally:
-            await db.close()
-    else:
-        async with engine.pool.acquire() as db:
-            row = await db.fetchrow(POSTGRES_SCOPE, record_id, user_id)
+    row = await postgres_fetchrow(engine, POSTGRES_SCOPE, record_id, user_id)
     return dict(row) if row is not None else None
 
 
@@ -135,10 +129,7 @@ async def _postgres_append(engine: PostgresEngine, events: list[AuditEvent]) -> 
         # The head row lock serialises chain appends across writers (as append_audit does).
         head = await db.fetchrow(f"{HEAD_SQL} FOR UPDATE")
         if head is None:
-            # The first write of a new database, maybe several at once: one inserts the head,
-            # the others wait for it and lock the committed row (as intake_sql does).
-            await db.execute(HEAD_INSERT.format(mark="$1") + " ON CONFLICT (id) DO NOTHING", audit_chain.GENESIS)
-            head = await db.fetchrow(f"{HEAD_SQL} FOR UPDATE")
+            head = await postgres_first_head(db)
         audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
         args: list[Any] = []
         ctes = _ctes([(t.AuditEvent, _event_rows(events))], args)

@@ -198,16 +198,28 @@ def _ctes(groups: list[tuple[type[Table], list[tuple[Any, ...]]]], args: list[An
     return ctes
 
 
-async def _postgres_lookup(engine: PostgresEngine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None]:
-    if engine.pool is None:  # CLI and tests without a pool: one connection, as piccolo does
+async def postgres_fetchrow(engine: PostgresEngine, sql: str, *args: Any) -> Any:
+    """One query, on a pooled connection, or on one of its own without a pool (the CLI and
+    tests), as piccolo does."""
+    if engine.pool is None:
         db = await engine.get_new_connection()
         try:
-            row = await db.fetchrow(POSTGRES_LOOKUP, position_id, email)
+            return await db.fetchrow(sql, *args)
         finally:
             await db.close()
-    else:
-        async with engine.pool.acquire() as db:
-            row = await db.fetchrow(POSTGRES_LOOKUP, position_id, email)
+    async with engine.pool.acquire() as db:
+        return await db.fetchrow(sql, *args)
+
+
+async def postgres_first_head(db: Any) -> Any:
+    """The first write of a new database, maybe several at once: one inserts the audit head,
+    the others wait for it and lock the committed row."""
+    await db.execute(HEAD_INSERT.format(mark="$1") + " ON CONFLICT (id) DO NOTHING", audit_chain.GENESIS)
+    return await db.fetchrow(f"{HEAD_SQL} FOR UPDATE")
+
+
+async def _postgres_lookup(engine: PostgresEngine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None]:
+    row = await postgres_fetchrow(engine, POSTGRES_LOOKUP, position_id, email)
     position = {k: v for k, v in row.items() if k != "duplicate_of"}
     return (position if position["id"] is not None else None), row["duplicate_of"]
 
@@ -231,10 +243,7 @@ async def _postgres_save(engine: PostgresEngine, s: NewSubmission) -> None:
             raise PositionClosed(str(s.application.position_id))  # rolls back every insert
         head = row if row["seq"] is not None else None
         if head is None:
-            # The first write of a new database, maybe several at once: one inserts the head,
-            # the others wait for it and lock the committed row.
-            await db.execute(HEAD_INSERT.format(mark="$1") + " ON CONFLICT (id) DO NOTHING", audit_chain.GENESIS)
-            head = await db.fetchrow(f"{HEAD_SQL} FOR UPDATE")
+            head = await postgres_first_head(db)
         audit_chain.chain(s.events, head_seq=head["seq"], head_hash=head["hash"])
         args = []
         ctes = _ctes([(t.AuditEvent, audit_rows(s))], args)
