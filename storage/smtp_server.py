@@ -5,6 +5,7 @@ Inbox the panel's development mailbox shows. Not for production: no auth, no TLS
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from datetime import UTC, datetime
@@ -17,6 +18,9 @@ from ats.ports import ReceivedMail
 from storage.emulator import free_port, require_embedded_extra
 
 KEEP = 500  # the newest messages kept; a development inbox, not an archive
+# aiosmtpd logs every envelope's sender and recipients at INFO on "mail.log" (aiosmtpd/smtp.py);
+# logs never carry addresses (DESIGN §10), whatever level the process logs at.
+AIOSMTPD_LOGGER = "mail.log"
 
 
 class _Handler:
@@ -71,6 +75,7 @@ class SmtpServer:
         require_embedded_extra()  # aiosmtpd is in the optional `embedded` extra
         from aiosmtpd.controller import Controller
 
+        logging.getLogger(AIOSMTPD_LOGGER).setLevel(logging.WARNING)
         self._controller = Controller(_Handler(self.inbox), hostname=host, port=self.port)
 
     @property

@@ -5,6 +5,7 @@ what failed for `ats jobs mail` with backoff, and never holds an address or a bo
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -168,3 +169,19 @@ def _make_due(c: Container, message_id: UUID) -> None:
         c.deps.clock.now().replace(year=2000),
         message_id,
     )
+
+
+def test_the_embedded_server_logs_no_address(caplog: pytest.LogCaptureFixture) -> None:
+    """aiosmtpd logs each envelope's sender and recipients at INFO: not ours (DESIGN §10)."""
+    import smtplib
+    from email.message import EmailMessage
+
+    caplog.set_level(logging.DEBUG)
+    with SmtpServer() as server:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "jobs@example.com", "cand.x@example.org", "Hi"
+        message.set_content("Body")
+        with smtplib.SMTP(server.host, server.port, timeout=10) as client:
+            client.send_message(message)
+        assert server.inbox.messages()
+    assert "cand.x@example.org" not in caplog.text
