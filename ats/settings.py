@@ -71,8 +71,24 @@ class Settings(BaseSettings):
     # outbox (the embedded mode sets both to its own in-process SMTP server).
     ats_smtp_url: SecretStr | None = Field(default=None, validate_default=True)
     ats_mail_from: str = Field(default="", max_length=254, validate_default=True)
+    # Operators' signals (issue 12 item 5). /metrics exists only when a token is set, and then
+    # answers only `Authorization: Bearer <token>`; ATS_METRICS_PORT serves the same metrics,
+    # without a token, on a separate port for a network only the scraper reaches.
+    ats_metrics_token: SecretStr | None = None
+    ats_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # One JSON object per line (production default) or plain text lines (development default).
+    ats_log_format: Literal["json", "text"] | None = None
     # True only for `ats serve --embedded`: talk to the local emulator with fake credentials.
     embedded: bool = False
+
+    @field_validator("ats_metrics_token", "ats_metrics_port", "ats_log_format", mode="before")
+    @classmethod
+    def _optional(cls, value: object, info: ValidationInfo) -> object:
+        if value in (None, ""):
+            return None  # set but empty in a manifest: as if unset
+        if info.field_name == "ats_metrics_token" and len(str(value)) < 32:
+            raise ValueError("must be at least 32 characters, e.g. from: openssl rand -base64 32")
+        return value
 
     @field_validator("ats_database_url")
     @classmethod
@@ -201,6 +217,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.ats_env == "production"
+
+    @property
+    def log_format(self) -> str:
+        return self.ats_log_format or ("json" if self.production else "text")
 
     @property
     def max_upload_bytes(self) -> int:
