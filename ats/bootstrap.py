@@ -15,6 +15,7 @@ from ats.ports import BlobStore, Clock, Inbox, KeyProvider, Mailer, UnitOfWork
 from ats.services.deps import Deps
 from ats.services.links import LinkSigner
 from ats.services.mailroom import Mailroom
+from ats.services.request_desk import RequestDesk
 from ats.services.throttle import LoginThrottle
 from ats.settings import Settings, load_settings, parse_smtp_url
 from storage import engine as db
@@ -45,10 +46,20 @@ class Container:
     kms: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
     smtp_server: SmtpServer | None = None  # embedded mode's in-process SMTP server
+    # Run `ats doctor`'s checks at start-up when ATS_ENV=production (`ats serve` sets it).
+    preflight: bool = False
 
     async def startup(self) -> None:
         if self.engine is not None:
             await db.start(self.engine)
+        if self.preflight and self.settings.production:
+            from ats.bootstrap_doctor import startup_checks
+
+            try:
+                await startup_checks(self)  # raises naming every problem and its fix
+            except Exception:
+                await self.shutdown()
+                raise
 
     async def shutdown(self) -> None:
         if self.engine is not None:
@@ -93,6 +104,7 @@ def build(
         mail=_mailroom(settings, mailer, smtp_server.inbox if smtp_server else None),
         # The per-client sign-in budget is ATS_RATE_LIMITS' `login`; the per-account one is fixed.
         login_throttle=LoginThrottle(client=settings.ats_rate_limits["login"]),
+        requests=RequestDesk(settings.ats_secret_key.get_secret_value()),
     )
     return Container(
         settings=settings, deps=deps, engine=engine, emulator=emulator, s3=s3, kms=kms, smtp_server=smtp_server
@@ -111,8 +123,10 @@ def _mailroom(settings: Settings, mailer: Mailer | None, inbox: Inbox | None) ->
     )
 
 
-def from_environment() -> Container:
-    return build(load_settings())
+def from_environment(*, preflight: bool = False) -> Container:
+    container = build(load_settings())
+    container.preflight = preflight
+    return container
 
 
 def embedded(data_dir: Path, *, database_url: str | None = None, public_url: str | None = None) -> Container:

@@ -317,7 +317,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             print(f"  {login.role.value:<16} {login.email} / {login.password}")
         sys.stdout.flush()
     else:
-        container = from_environment()
+        container = from_environment(preflight=True)  # production: ats doctor's checks first
     uvicorn.run(create_app(container, run_jobs=args.embedded), host=args.host, port=args.port, log_level="info", access_log=False)
 
 
@@ -389,6 +389,7 @@ def parser() -> argparse.ArgumentParser:
         h.add_argument("--as-user", required=True, help="email of the privacy officer acting")
         h.set_defaults(func=cmd_holds)
 
+    __import__("ats.cli_ops").cli_ops.register(sub)  # ats doctor
     jobs = sub.add_parser("jobs").add_subparsers(dest="jobs_command", required=True)
     expire = jobs.add_parser("expire", help="erase applications whose retention has run out")
     expire.add_argument("--as-of", help="ISO time to judge due-ness at (future refused in production)")
