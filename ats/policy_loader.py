@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ats.domain import notices as n
+from ats.domain.deadlines import Period, RequestRules
 from ats.domain.jurisdiction import CHECK_TYPES, JurisdictionPolicy, PolicyBook
 from ats.domain.model import JURISDICTIONS
 
@@ -34,6 +36,61 @@ class _Adverse(BaseModel):
     source: str = Source
 
 
+class _Period(BaseModel):
+    """Months (the ICO's calendar rule) or days, not both."""
+
+    model_config = ConfigDict(extra="forbid")
+    months: int = Field(default=0, ge=0, le=12)
+    days: int = Field(default=0, ge=0, le=366)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> _Period:
+        if (self.months > 0) == (self.days > 0):
+            raise ValueError("give either months or days, one of them above 0")
+        return self
+
+
+class _Holidays(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    subdiv: str | None
+
+    @model_validator(mode="after")
+    def _known(self) -> _Holidays:
+        import holidays
+
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdiv)
+        except NotImplementedError as exc:
+            raise ValueError(f"the holidays library has no calendar {self.country}/{self.subdiv}: {exc}") from None
+        return self
+
+
+class _Requests(BaseModel):
+    """Data-subject request rules (ats.domain.deadlines): the law's first and final limits."""
+
+    model_config = ConfigDict(extra="forbid")
+    first_limit: _Period
+    final_limit: _Period
+    extension_months: int = Field(ge=0, le=2)
+    holidays: _Holidays
+    source: str = Source
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Requests:
+        start = date(2027, 1, 31)  # any date: compares the two lengths
+        first, final = (Period(p.months, p.days).after(start) for p in (self.first_limit, self.final_limit))
+        if final < first:
+            raise ValueError("final_limit must not be shorter than first_limit")
+        return self
+
+
+class _Default(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    jurisdiction: str
+    source: str = Source
+
+
 class _Jurisdiction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=2)
@@ -43,6 +100,7 @@ class _Jurisdiction(BaseModel):
     adverse_action: _Adverse
     keep_document: bool
     criminal_offence_condition: str | None
+    requests: _Requests
 
     @model_validator(mode="after")
     def _sources(self) -> _Jurisdiction:
@@ -60,6 +118,7 @@ class _PolicyFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: str = Field(min_length=4)
     check_types: list[CheckType]
+    requests_default: _Default
     jurisdictions: dict[str, _Jurisdiction]
 
     @model_validator(mode="after")
@@ -69,6 +128,8 @@ class _PolicyFile(BaseModel):
         unknown = set(self.jurisdictions) - set(JURISDICTIONS)
         if unknown:
             raise ValueError(f"unknown jurisdictions {sorted(unknown)}")
+        if self.requests_default.jurisdiction not in self.jurisdictions:
+            raise ValueError("requests_default.jurisdiction must be one of the table's jurisdictions")
         return self
 
 
@@ -84,6 +145,7 @@ def load_policy(path: Path | None = None) -> PolicyBook:
         raise PolicyFileError(f"Invalid jurisdiction policy file {where}: {exc}") from None
     return PolicyBook(
         version=data.version,
+        requests_default=data.requests_default.jurisdiction,
         jurisdictions={
             code: JurisdictionPolicy(
                 code=code,
@@ -98,9 +160,22 @@ def load_policy(path: Path | None = None) -> PolicyBook:
                 keep_document=j.keep_document,
                 criminal_offence_condition=j.criminal_offence_condition,
                 version=data.version,
+                requests=_request_rules(code, j.requests),
             )
             for code, j in data.jurisdictions.items()
         },
+    )
+
+
+def _request_rules(code: str, r: _Requests) -> RequestRules:
+    return RequestRules(
+        code=code,
+        first_limit=Period(r.first_limit.months, r.first_limit.days),
+        final_limit=Period(r.final_limit.months, r.final_limit.days),
+        extension_months=r.extension_months,
+        holiday_country=r.holidays.country,
+        holiday_subdiv=r.holidays.subdiv,
+        source=r.source,
     )
 
 

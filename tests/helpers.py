@@ -28,6 +28,7 @@ TABLES = (
     "background_checks",
     "tombstones",
     "outbox",
+    "privacy_requests",
 )
 
 

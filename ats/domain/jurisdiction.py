@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from ats.domain.deadlines import RequestRules
 from ats.domain.errors import ValidationError
 
 CHECK_TYPES = ("criminal", "credit", "employment", "education", "identity", "driving")
@@ -24,6 +25,7 @@ class JurisdictionPolicy:
     keep_document: bool
     criminal_offence_condition: str | None
     version: str
+    requests: RequestRules | None = None  # data-subject request deadlines (ats.domain.deadlines)
 
     @property
     def disclosure_sha256(self) -> str:
@@ -34,6 +36,15 @@ class JurisdictionPolicy:
 class PolicyBook:
     version: str
     jurisdictions: dict[str, JurisdictionPolicy]
+    requests_default: str = "GB"  # whose request rules answer an address that holds no data
+
+    def request_rules(self, codes: object) -> list[RequestRules]:
+        """The request rules of these jurisdictions (the policy's default when none is known)."""
+        found = [p.requests for c in sorted(set(codes)) if (p := self.get(c)) and p.requests]  # type: ignore[call-overload]
+        if not found:
+            default = self.get(self.requests_default)
+            found = [default.requests] if default and default.requests else []
+        return found
 
     def get(self, code: str) -> JurisdictionPolicy | None:
         return self.jurisdictions.get(code)

@@ -18,6 +18,7 @@ from ats.ports import Clock, UnitOfWork, Vault
 from ats.services.links import LinkSigner
 from ats.services.mailroom import Mailroom, default_mailroom
 from ats.services.passwords import Passwords
+from ats.services.request_desk import RequestDesk
 from ats.services.throttle import LoginThrottle
 
 T = TypeVar("T")
@@ -38,6 +39,7 @@ class Deps:
     passwords: Passwords = field(default_factory=Passwords)
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     mail: Mailroom = field(default_factory=default_mailroom)  # DESIGN §10 (ats.services.mail)
+    requests: RequestDesk = field(default_factory=RequestDesk)  # DESIGN §11 (ats.services.privacy_requests)
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """boto3 is synchronous: run it on a worker thread so the event loop keeps serving."""
