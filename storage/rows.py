@@ -56,6 +56,7 @@ def application_from(row: dict[str, Any]) -> Application:
         talent_pool_consent=bool(row["talent_pool_consent"]),
         retention_until=row["retention_until"],
         legal_hold_reason=row["legal_hold_reason"],
+        restricted_at=row.get("restricted_at"),  # absent from column lists written before it
     )
 
 

@@ -113,6 +113,13 @@ class Application:
     talent_pool_consent: bool = False
     retention_until: datetime | None = None
     legal_hold_reason: str | None = None
+    # Set while processing is restricted at the candidate's request (GDPR Art. 18): no moves,
+    # downloads only by privacy officers, skipped by expiry until lifted (ats.services.rights).
+    restricted_at: datetime | None = None
+
+    @property
+    def restricted(self) -> bool:
+        return self.restricted_at is not None
 
 
 @dataclass

@@ -25,6 +25,7 @@ from ats.domain.model import (
     Record,
     RecordType,
     Referee,
+    Role,
 )
 from ats.domain.records import new_record
 from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
@@ -36,6 +37,10 @@ from ats.services.references import parse_referee
 
 MAX_FORM_REFEREES = 3
 CLOSED_MESSAGE = "This position is no longer accepting applications."
+RESTRICTED_DOCUMENT = (
+    "This application is restricted at the candidate's request (GDPR Art. 18): only a privacy "
+    "officer can open its documents until the restriction is lifted."
+)
 
 
 @dataclass(frozen=True)
@@ -346,6 +351,10 @@ async def read_document(deps: Deps, actor: Actor, record_id: UUID) -> tuple[Reco
     # fetched, decrypted and verified in one worker-thread call; the audit event appended in
     # one trip (bench/download.py: each database statement and thread hand-off was a cost).
     found = await access.visible_document(deps, actor, record_id)
+    if found.application.restricted and access.role_of(actor) is not Role.PRIVACY_OFFICER:
+        # GDPR Art. 18(2): a restricted application's documents are stored, not used; only a
+        # privacy officer opens them (e.g. to handle the request or a legal claim).
+        raise Conflict(RESTRICTED_DOCUMENT, code="restricted")
     record, key_row = found.record, found.data_key
     if key_row is None:
         raise NotFound("This document's key has been destroyed; the document is unreadable.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from ats.domain import background as rules
@@ -16,6 +17,7 @@ from ats.domain.background import Check, ConsentRequest, ConsentStatus
 from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.jurisdiction import JurisdictionPolicy
 from ats.domain.model import Application, RecordType
+from ats.ports import Repository
 from ats.services import access, mail
 from ats.services.deps import Deps
 from ats.services.links import ANSWER_WINDOW, WITHDRAW_WINDOW, candidate_link
@@ -155,24 +157,29 @@ async def answer_consent(deps: Deps, token: str, *, authorise: bool, typed_name:
 async def withdraw_consent(deps: Deps, token: str) -> list[Check]:
     """Withdraw from the same link; every open check under the consent halts at once."""
     page = await consent_page(deps, token, withdrawing=True)
-    now = deps.clock.now()
     async with deps.uow.transaction() as tx:
         consent = await tx.get_consent(page.consent.id)
         assert consent is not None
-        checks = await tx.list_checks(consent.application_id)
-        halted = rules.withdraw_consent(consent, checks, now)
-        await tx.update_consent(consent)
-        await tx.update_checks(halted)
-        await tx.append_audit(
-            [
-                deps.event(
-                    CANDIDATE,
-                    "consent.withdrawn",
-                    application_id=consent.application_id,
-                    details={"consent": str(consent.id), "checks_halted": len(halted)},
-                )
-            ]
-        )
+        return await withdraw_in(deps, tx, consent, CANDIDATE, deps.clock.now())
+
+
+async def withdraw_in(deps: Deps, tx: Repository, consent: ConsentRequest, actor: Actor, now: datetime) -> list[Check]:
+    """Inside the caller's transaction: withdraw a given consent, halt the checks under it,
+    audit it (by the link, or on a withdrawal request: ats.services.rights)."""
+    checks = await tx.list_checks(consent.application_id)
+    halted = rules.withdraw_consent(consent, checks, now)
+    await tx.update_consent(consent)
+    await tx.update_checks(halted)
+    await tx.append_audit(
+        [
+            deps.event(
+                actor,
+                "consent.withdrawn",
+                application_id=consent.application_id,
+                details={"consent": str(consent.id), "checks_halted": len(halted)},
+            )
+        ]
+    )
     return halted
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from ats.domain.access import EARLY_STAGES, may_move
 from ats.domain.actors import CANDIDATE, Actor
-from ats.domain.errors import Forbidden, NotFound, ValidationError
+from ats.domain.errors import Conflict, Forbidden, NotFound, ValidationError
 from ats.domain.model import Application, ApplicationStatus
 from ats.domain.offer_mail import OFFER_EXTENDED, offer_text
 from ats.domain.workflow import check_transition, parse_state
@@ -18,6 +18,10 @@ from ats.services.deps import Deps
 from ats.services.links import ANSWER_WINDOW, candidate_link
 
 MAX_REASON = 500
+RESTRICTED = (
+    "This application is restricted at the candidate's request (GDPR Art. 18): it cannot be moved "
+    "until a privacy officer lifts the restriction."
+)
 CANDIDATE_ANSWERS = frozenset({ApplicationStatus.OFFER_ACCEPTED, ApplicationStatus.OFFER_DECLINED})
 
 
@@ -61,6 +65,9 @@ async def move(
     was given (the reason text itself may hold personal data, so it stays out of the trail)."""
     async with deps.uow.transaction() as tx:
         application = await _application(tx, application_id)
+        if application.restricted:
+            # GDPR Art. 18(2): stored, not used, until a privacy officer lifts it (ats.services.rights).
+            raise Conflict(RESTRICTED, code="restricted", field="to")
         current = application.status
         check_transition(current, target)
         if actor_may is not None and not actor_may(current):
