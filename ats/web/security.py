@@ -209,8 +209,9 @@ class FormGuard:
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-# Probes reach these by pod IP or any internal name; they answer with no link and no data.
-HOST_EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# Probes and the metrics scraper reach these by pod IP or any internal name; they answer with no
+# link and no personal data (/metrics only to its bearer token: ats.web.health).
+HOST_EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def host_name(value: bytes) -> str:

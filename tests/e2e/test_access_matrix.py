@@ -83,6 +83,8 @@ SCOPES: dict[str, dict[str, dict[str, str]]] = {
     # only the role that sees everything (recruiters and hiring managers see their positions only,
     # admins no candidate data).
     "mailbox": {"privacy_officer": {"-": OK}},
+    # Data-subject requests: the privacy officer's cases (DESIGN §8, §11).
+    "requests": {"privacy_officer": {"-": OK}},
 }
 # Record routes: by the record's type. Hiring managers read only CVs and cover letters.
 RECORD_SCOPE = {"cv": "read", "cover-letter": "read"}  # any other type: "restricted"
@@ -92,6 +94,7 @@ APP = "/api/v1/applications/{application_id}"
 CHECK = "/api/v1/checks/{check_id}"
 ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
     ("GET", "/favicon.ico"): "public",
     ("GET", f"{API}/openapi.json"): "public",
     ("GET", f"{API}/positions"): "public",
@@ -154,6 +157,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/consent/{token}"): "public",
     ("POST", "/consent/{token}"): "public",
     ("GET", "/report/{token}"): "public",
+    ("GET", "/privacy/requests"): "public",
+    ("POST", "/privacy/requests"): "public",
+    ("GET", "/privacy/requests/{request_id}/verification"): "public",
+    ("POST", "/privacy/requests/{request_id}/verification"): "public",
+    ("GET", "/admin/requests"): "requests",
+    ("GET", "/admin/requests/{request_id}"): "requests",
+    ("POST", "/admin/requests/{request_id}/extension"): "requests",
+    ("POST", "/admin/requests/{request_id}/decision"): "requests",
 }
 
 # Bodies the service must refuse (so an allowed cell changes nothing); anything else: empty.
@@ -280,11 +291,29 @@ def fill(world: World, cell: Cell, ghost: bool = False) -> str:
             "check_id": p.check_id,
             "consent_id": p.consent_id,
             "record_id": p.records.get(cell.variant or "", ""),
+            "request_id": privacy_request(world),
         }
         assert ids.get(name), f"no id to fill {{{name}}} in {cell.path}: add one to the world"
         return ids[name]
 
     return _PARAM.sub(value, cell.path)
+
+
+_REQUESTS: dict[int, str] = {}
+
+
+def privacy_request(world: World) -> str:
+    """One data-subject request of the world, made on the candidate's page (once per world)."""
+    if id(world) not in _REQUESTS:
+        with world.anonymous() as client:
+            form = client.get("/privacy/requests")
+            made = client.post(
+                "/privacy/requests",
+                data={"csrftoken": csrf_field(form.text), "email": "matrix@example.org", "kind": "access"},
+            )
+        assert made.status_code == 303, made.text[:300]
+        _REQUESTS[id(world)] = made.headers["location"].split("/")[3]
+    return _REQUESTS[id(world)]
 
 
 def send(world: World, api: httpx.Client, cell: Cell, *, ghost: bool = False) -> httpx.Response:
@@ -374,7 +403,7 @@ def cells(world: World) -> Iterator[tuple[Cell, str]]:
         cat = category(method, path)
         assert cat is not None, f"{method} {path}: no row in ROUTES"
         names = set(_PARAM.findall(path))
-        position_bound = bool(names - {"path", "user_id", "token_id"})
+        position_bound = bool(names - {"path", "user_id", "token_id", "request_id"})
         for variant in record_types if "record_id" in names else [None]:
             for role in (None, *ROLES):
                 for kind in KINDS if position_bound else ["-"]:
