@@ -163,6 +163,12 @@ class Repository(Protocol):  # see RetentionRepository below for the expiry half
         """A download's reads in one trip (outside a transaction): None for an unknown record."""
         ...
 
+    # Who is asking, in one trip each (outside a transaction): every staff request starts here.
+    async def sign_in_user(self, user_id: UUID) -> User | None: ...
+    async def sign_in_token(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """The token with its user; None when either is unknown."""
+        ...
+
     async def append_audit(self, events: list[AuditEvent]) -> None:
         """Chain (ats.domain.audit.chain) and store, serialised against other writers."""
         ...
@@ -275,6 +281,7 @@ class JobRunRow:
     counts: dict
     errors: list
     finished_at: datetime | None = None
+    holder: str | None = None  # the replica that ran it (jobs/lease.py)
 
 
 class RetentionRepository(Protocol):

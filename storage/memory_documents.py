@@ -6,6 +6,8 @@ import copy
 from typing import Any
 from uuid import UUID
 
+from ats.domain.model import User
+from ats.domain.tokens import ApiToken
 from ats.ports import DocumentScope
 
 
@@ -26,3 +28,11 @@ class MemoryDocuments:
             assigned=assigned,
             data_key=copy.copy(self.state["data_keys"].get(record.application_id)),
         )
+
+    async def sign_in_user(self, user_id: UUID) -> User | None:
+        return copy.copy(self.state["users"].get(user_id))
+
+    async def sign_in_token(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        token = self.state["tokens"].get(token_hash)
+        user = self.state["users"].get(token.user_id) if token else None
+        return (copy.copy(token), copy.copy(user)) if token and user else None

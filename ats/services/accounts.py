@@ -212,8 +212,9 @@ async def _deactivate(deps: Deps, user: User, actor: Actor) -> User:
 
 
 async def actor_for_token(deps: Deps, token: str) -> Actor:
-    found = await deps.uow.repo.get_token_by_hash(_token_hash(token))
-    user = await deps.uow.repo.get_user(found.user_id) if found else None
+    # The token and its user in one read (outside a transaction): every API request starts here.
+    pair = await deps.uow.repo.sign_in_token(_token_hash(token))
+    found, user = pair if pair else (None, None)
     if found is None or user is None or not user.active or not found.usable(deps.clock.now()):
         # One answer for unknown, expired, revoked and deactivated: a token reveals nothing.
         raise Unauthorized(
@@ -229,7 +230,7 @@ async def session_version(deps: Deps, user_id: UUID) -> int:
 
 async def actor_for_session(deps: Deps, user_id: UUID, version: object) -> Actor | None:
     """The signed-in user, unless they signed out (or were deactivated) since the cookie."""
-    user = await deps.uow.repo.get_user(user_id)
+    user = await deps.uow.repo.sign_in_user(user_id)  # one read, outside a transaction
     if user is None or not user.active or version != user.session_version:
         return None
     return staff(user.id, user.role)

@@ -111,3 +111,27 @@ async def test_concurrent_appends_never_share_a_sequence_number(uow: UnitOfWork)
     events = await uow.repo.list_audit()
     assert [e.seq for e in events] == list(range(1, 14))
     assert audit_chain.verify(events) is None
+
+
+@BACKENDS
+async def test_sign_in_reads_what_the_separate_reads_read(uow: UnitOfWork) -> None:  # noqa: F811
+    from tests.integration.test_contracts import _token
+
+    user, gone = _user(), _user(role=Role.PRIVACY_OFFICER)
+    gone.active, gone.session_version = False, 3
+    mine, revoked, orphan = _token(user, "a"), _token(gone, "b"), _token(_user(), "c")
+    revoked.revoked_at = T0 + timedelta(hours=1)
+    async with uow.transaction() as tx:
+        for u in (user, gone):
+            await tx.add_user(u)
+        for tok in (mine, revoked, orphan):
+            await tx.add_token(tok)
+    repo = uow.repo
+    for u in (user, gone):
+        assert await repo.sign_in_user(u.id) == await repo.get_user(u.id) == u
+    assert await repo.sign_in_user(uuid4()) is None
+    for tok, owner in ((mine, user), (revoked, gone)):
+        assert await repo.sign_in_token(tok.token_hash) == (await repo.get_token_by_hash(tok.token_hash), owner)
+        assert (await repo.sign_in_token(tok.token_hash))[0] == tok
+    assert await repo.sign_in_token("d" * 64) is None  # unknown token
+    assert await repo.sign_in_token(orphan.token_hash) is None  # a token whose user does not exist
