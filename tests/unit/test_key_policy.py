@@ -1,6 +1,7 @@
-"""The KMS key policy in infra/aws/kms-key-policy.json against the encryption context the code
-really sends (issue 9, item 11: the documented condition named a context the keyring never sends,
-so real KMS would have refused every call).
+"""The KMS key policy against the encryption context the code really sends (issue 9, item 11:
+the documented condition named a context the keyring never sends, so real KMS would have refused
+every call). The policy is read from the CloudFormation template that deploys the key
+(infra/aws/storage.yaml, the one source of truth since issue 12), its intrinsics resolved.
 
 The context is not copied from the code: a real HierarchicalKeyProvider over a real KmsKeyProvider
 and boto3 KMS client (moto, in-process, no network) runs GenerateDataKey and, from a fresh process
@@ -16,17 +17,16 @@ Semantics from the AWS docs:
 - docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
   (StringEquals / StringLike: any of the listed values; all operators and keys must match);
 - docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
-  (S3 calls KMS for SSE-KMS with {"aws:s3:arn": <object ARN>} when no S3 Bucket Key is used) and
-  kms:ViaService (conditions-kms.html#conditions-kms-via-service).
+  (S3 calls KMS for SSE-KMS with {"aws:s3:arn": <object ARN>}, or <bucket ARN> when an S3 Bucket
+  Key is used, as the template's bucket does: .../bucket-key.html) and kms:ViaService
+  (conditions-kms.html#conditions-kms-via-service).
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -37,19 +37,22 @@ from moto import mock_aws
 from storage.keyring import HierarchicalKeyProvider
 from storage.kms import KmsKeyProvider
 from storage.vault import key_context
+from tests.cfn_templates import load, resolve
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "infra" / "aws" / "kms-key-policy.json"
 REGION = "eu-west-2"
 ACCOUNT = "111122223333"
-APP_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ats-app"
+WEB_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ats-web"
+JOBS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ats-jobs"
 ADMIN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ats-key-admin"
 BUCKET = "ats-applicant-data"
-PLACEHOLDERS = {
-    "APP_ROLE_ARN": APP_ROLE,
-    "KEY_ADMIN_ROLE_ARN": ADMIN_ROLE,
-    "ATS_BUCKET": BUCKET,
-    "AWS_REGION": REGION,
+NAMES = {
+    "KeyAdminRoleArn": ADMIN_ROLE,
+    "WebTaskRole.Arn": WEB_ROLE,
+    "JobsTaskRole.Arn": JOBS_ROLE,
+    "BucketName": BUCKET,
+    "AWS::Region": REGION,
+    "AWS::Partition": "aws",
+    "AWS::AccountId": ACCOUNT,
 }
 
 
@@ -62,12 +65,9 @@ class Request:
 
 
 def load_policy() -> dict[str, Any]:
-    text = POLICY.read_text()
-    for name, value in PLACEHOLDERS.items():
-        text = text.replace(name, value)
-    leftover = re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b", text)
-    assert not leftover, f"placeholders the test does not substitute: {leftover}"
-    return json.loads(text)
+    key = load("storage.yaml")["Resources"]["DataKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    return resolve(key["Properties"]["KeyPolicy"], NAMES)
 
 
 # --- the evaluator -------------------------------------------------------------------------------
@@ -161,7 +161,16 @@ def test_every_kms_call_of_the_keyring_is_allowed_by_the_documented_policy(sent)
     assert [op for op, _ in sent] == ["GenerateDataKey", "Decrypt"]
     policy = load_policy()
     for operation, context in sent:
-        assert allowed(policy, Request(APP_ROLE, f"kms:{operation}", context)), (operation, context)
+        assert allowed(policy, Request(WEB_ROLE, f"kms:{operation}", context)), (operation, context)
+
+
+def test_the_jobs_role_may_unwrap_branch_keys_but_not_make_them(sent) -> None:
+    """ats jobs mail opens outbox messages sealed with an application's key (unwrap only)."""
+    policy = load_policy()
+    (_, made), (_, opened) = sent
+    assert allowed(policy, Request(JOBS_ROLE, "kms:Decrypt", opened))
+    assert not allowed(policy, Request(JOBS_ROLE, "kms:GenerateDataKey", made))
+    assert not allowed(policy, Request(JOBS_ROLE, "kms:Decrypt", {**opened, "extra": "x"}))
 
 
 def test_the_condition_as_first_documented_refuses_what_the_code_sends(sent) -> None:
@@ -169,40 +178,47 @@ def test_the_condition_as_first_documented_refuses_what_the_code_sends(sent) -> 
     application's key inside the keyring, which never reaches KMS."""
     old = copy.deepcopy(load_policy())
     for statement in old["Statement"]:
-        if statement["Sid"] == "AppBranchKeys":
+        if statement["Sid"] == "WebBranchKeys":
             statement["Condition"] = {
                 "StringEquals": {"kms:EncryptionContext:purpose": "ats-application-data-key"}
             }
     for operation, context in sent:
-        assert not allowed(old, Request(APP_ROLE, f"kms:{operation}", context))
+        assert not allowed(old, Request(WEB_ROLE, f"kms:{operation}", context))
 
 
 def test_the_policy_refuses_other_contexts_principals_and_actions(sent) -> None:
     policy = load_policy()
     _, context = sent[0]
     refused = [
-        Request(APP_ROLE, "kms:GenerateDataKey", {}),
-        Request(APP_ROLE, "kms:GenerateDataKey", {**context, "purpose": "something-else"}),
-        Request(APP_ROLE, "kms:Decrypt", {**context, "extra": "x"}),
-        Request(APP_ROLE, "kms:Encrypt", context),
-        Request(APP_ROLE, "kms:ScheduleKeyDeletion", {}),
+        Request(WEB_ROLE, "kms:GenerateDataKey", {}),
+        Request(WEB_ROLE, "kms:GenerateDataKey", {**context, "purpose": "something-else"}),
+        Request(WEB_ROLE, "kms:Decrypt", {**context, "extra": "x"}),
+        Request(WEB_ROLE, "kms:Encrypt", context),
+        Request(WEB_ROLE, "kms:ScheduleKeyDeletion", {}),
+        Request(JOBS_ROLE, "kms:ScheduleKeyDeletion", {}),
         Request(ADMIN_ROLE, "kms:Decrypt", context),
         Request(f"arn:aws:iam::{ACCOUNT}:role/someone-else", "kms:Decrypt", context),
     ]
     for request in refused:
         assert not allowed(policy, request), request
     assert allowed(policy, Request(ADMIN_ROLE, "kms:ScheduleKeyDeletion", {}))
-    assert allowed(policy, Request(APP_ROLE, "kms:DescribeKey", {}))  # a start-up check may ask
+    for role in (WEB_ROLE, JOBS_ROLE):  # the start-up checks (storage/deployment.py) ask
+        assert allowed(policy, Request(role, "kms:DescribeKey", {}))
 
 
 def test_s3_may_use_the_key_for_sse_kms_of_this_bucket_only() -> None:
-    """S3 calls KMS on the app's behalf for SSE-KMS (storage/s3.py puts with SSEKMSKeyId), with
-    the object's ARN as the encryption context; only through S3, only for this bucket."""
+    """S3 calls KMS on the web role's behalf for SSE-KMS (storage/s3.py puts with SSEKMSKeyId);
+    the template's bucket uses an S3 Bucket Key, so the context is the bucket's ARN. Only
+    through S3, only for this bucket, never for the jobs (they read no document)."""
+    bucket = load("storage.yaml")["Resources"]["Bucket"]["Properties"]
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["BucketKeyEnabled"] is True  # else S3 would send the object's ARN
     policy = load_policy()
     via_s3 = f"s3.{REGION}.amazonaws.com"
-    arn = {"aws:s3:arn": f"arn:aws:s3:::{BUCKET}/applications/{uuid4()}/cv/{uuid4()}"}
+    arn = {"aws:s3:arn": f"arn:aws:s3:::{BUCKET}"}
     for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-        assert allowed(policy, Request(APP_ROLE, action, arn, via_service=via_s3))
-        assert not allowed(policy, Request(APP_ROLE, action, arn))  # not called directly
-        other = {"aws:s3:arn": f"arn:aws:s3:::another-bucket/{uuid4()}"}
-        assert not allowed(policy, Request(APP_ROLE, action, other, via_service=via_s3))
+        assert allowed(policy, Request(WEB_ROLE, action, arn, via_service=via_s3))
+        assert not allowed(policy, Request(WEB_ROLE, action, arn))  # not called directly
+        assert not allowed(policy, Request(JOBS_ROLE, action, arn, via_service=via_s3))
+        for other in ("arn:aws:s3:::another-bucket", f"arn:aws:s3:::{BUCKET}-copy"):
+            assert not allowed(policy, Request(WEB_ROLE, action, {"aws:s3:arn": other}, via_service=via_s3))
