@@ -26,6 +26,7 @@ from ats.services import (
 )
 from ats.services.deps import Deps
 from ats.services.links import candidate_link
+from ats.web import api_requests
 from ats.web.api_json import (
     application_detail_json,
     application_json,
@@ -319,6 +320,7 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
             rule=staff(Role.PRIVACY_OFFICER, why="legal holds (GDPR Art. 17(3)(e))"),
             methods=["PUT", "DELETE"],
         ),
+        *api_requests.routes(deps, api),  # data-subject requests (DESIGN §9, §11)
         api(
             "/{path:path}",
             not_found,
