@@ -114,7 +114,7 @@ class _Gauges(Collector):
 
 
 def exposition(gauges: Iterable[Gauge] = ()) -> bytes:
-    """The text format (Prometheus exposition format 0.0.4): this process's counters, then the
+    """The Prometheus text format (prometheus_client.CONTENT_TYPE_LATEST): this process's counters, then the
     gauges read from the database for this scrape."""
     scrape = CollectorRegistry(auto_describe=False)
     scrape.register(_Gauges(gauges))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from ats import metrics
 from ats.domain import access as rules
 from ats.domain import paging
 from ats.domain.actors import CANDIDATE, Actor
@@ -104,13 +105,17 @@ async def check_file(deps: Deps, field: str, upload: Upload | None, *, required:
     """Content, size and name checks of one uploaded file (None when optional and absent).
     Parsing a zip or a PDF of up to the size limit is CPU work: it runs on a worker thread so
     the event loop keeps serving other requests meanwhile (issue 9)."""
-    if upload is None:
-        if required:
-            raise ValidationError("Attach your CV.", field=field, code="missing")
-        return None
-    return await deps.blocking(
-        functools.partial(check_upload, upload.data, upload.filename, field=field, max_bytes=deps.max_upload_bytes)
-    )
+    try:
+        if upload is None:
+            if required:
+                raise ValidationError("Attach your CV.", field=field, code="missing")
+            return None
+        return await deps.blocking(
+            functools.partial(check_upload, upload.data, upload.filename, field=field, max_bytes=deps.max_upload_bytes)
+        )
+    except ValidationError as exc:
+        metrics.upload_refused(exc.code)  # the refusal code only: never the file or its name
+        raise
 
 
 async def submit_application(
@@ -224,6 +229,7 @@ async def submit_application(
         # The write transaction re-checks that the position is still open (PositionClosed):
         # a conclusion may have committed since the lookup (issue 9 #2).
         await deps.uow.save_submission(submission)
+        metrics.application_received()
     except BaseException as exc:
         # Whatever was put, also by a store_new that failed half-way, carries its version id.
         written = [record for record, _ in contents if record.version_id]
