@@ -10,14 +10,17 @@ from typing import Any
 from ats.ports import JobRunRow
 from ats.services.deps import Deps
 
-JOBS = ("expire", "retag", "sweep", "mail")
+JOBS = ("expire", "retag", "sweep", "mail", "exports")
 
 
-async def recorded(deps: Deps, job: str, work: Callable[[], Awaitable[Any]]) -> tuple[JobRunRow, Any]:
-    """Run `work`, recording it. Counts come from the report's `as_dict()`; errors keep only
-    exception types and ids (no personal data can be in them)."""
+async def recorded(
+    deps: Deps, job: str, work: Callable[[], Awaitable[Any]], *, holder: str | None = None
+) -> tuple[JobRunRow, Any]:
+    """Run `work`, recording it (with the replica that ran it: jobs/lease.py). Counts come from
+    the report's `as_dict()`; errors keep only exception types and ids (no personal data)."""
     run = JobRunRow(
-        id=uuid.uuid4(), job=job, started_at=deps.clock.now(), status="running", counts={}, errors=[]
+        id=uuid.uuid4(), job=job, started_at=deps.clock.now(), status="running", counts={}, errors=[],
+        holder=holder,
     )
     async with deps.uow.transaction() as tx:
         await tx.add_job_run(run)

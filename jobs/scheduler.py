@@ -1,6 +1,7 @@
 """The long-running schedule (`ats jobs run`, and in-process for the embedded server):
-expiry daily, re-tagging and the orphan sweep hourly. Each run is recorded; a failing run is
-logged by id and type only and retried at its next slot."""
+expiry daily, re-tagging and the orphan sweep hourly, mail every minute. Each job runs once per
+slot however many replicas run the schedule (jobs/lease.py). Each run is recorded with the
+replica that ran it; a failing run is logged by id and type only and retried at its next slot."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ats.services import expiry, mail, retention, sweep
 from ats.services.deps import Deps
+from jobs import lease
 from jobs.runs import recorded
 
 log = logging.getLogger("ats.jobs")
+
+# The longest sleep between passes: a clock step (NTP, a suspended VM) is noticed within this.
+MAX_SLEEP = 60.0
 
 
 @dataclass(frozen=True)
@@ -36,20 +41,30 @@ def default_schedule(*, production: bool) -> list[Schedule]:
     ]
 
 
-async def run_schedule(deps: Deps, schedule: list[Schedule], *, stop: asyncio.Event | None = None) -> None:
-    """Run every job once at start, then each at its interval, until `stop` is set."""
+async def run_due(deps: Deps, schedule: list[Schedule], holder: str) -> datetime:
+    """One pass: run each job whose lease for the current slot this replica takes. Returns when
+    the next slot of any job starts."""
+    for item in schedule:
+        try:
+            if not await lease.take(deps, item.job, item.every, holder):
+                continue  # another replica has this slot (or this one ran it already)
+            run, _ = await recorded(deps, item.job, lambda item=item: item.work(deps), holder=holder)
+            log.info("job %s run %s: %s %s", item.job, run.id, run.status, run.counts)
+        except Exception as exc:
+            log.error("job %s failed: %s", item.job, type(exc).__name__)
+    now = deps.clock.now()
+    return min(lease.slot_of(now, item.every)[1] for item in schedule)
+
+
+async def run_schedule(
+    deps: Deps, schedule: list[Schedule], *, stop: asyncio.Event | None = None, holder: str | None = None
+) -> None:
+    """Run each job in every slot this replica wins (the current one at start), until `stop`."""
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    due = {s.job: loop.time() for s in schedule}
+    holder = holder or lease.replica_name()
+    log.info("scheduler %s started", holder)
     while not stop.is_set():
-        for item in schedule:
-            if loop.time() >= due[item.job]:
-                due[item.job] = loop.time() + item.every.total_seconds()
-                try:
-                    run, _ = await recorded(deps, item.job, lambda item=item: item.work(deps))
-                    log.info("job %s run %s: %s %s", item.job, run.id, run.status, run.counts)
-                except Exception as exc:
-                    log.error("job %s failed: %s", item.job, type(exc).__name__)
-        wait = max(0.0, min(due.values()) - loop.time())
+        wake = await run_due(deps, schedule, holder)
+        wait = (wake - deps.clock.now()).total_seconds()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=min(wait, 60))
+            await asyncio.wait_for(stop.wait(), timeout=min(max(wait, 0.0), MAX_SLEEP))

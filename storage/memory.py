@@ -38,6 +38,7 @@ from ats.ports import (
     PositionClosed,
     StoredVersion,
 )
+from storage.lease_memory import MemoryLeases
 from storage.memory_accounts import MemoryAccounts
 from storage.memory_assignments import MemoryAssignments
 from storage.memory_documents import MemoryDocuments
@@ -156,7 +157,14 @@ class MemoryBlobStore:
 
 
 class MemoryRepository(
-    MemoryRetention, MemoryWorkflow, MemoryOutbox, MemoryAccounts, MemoryPipeline, MemoryAssignments, MemoryDocuments
+    MemoryRetention,
+    MemoryWorkflow,
+    MemoryOutbox,
+    MemoryAccounts,
+    MemoryPipeline,
+    MemoryAssignments,
+    MemoryDocuments,
+    MemoryLeases,
 ):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {

@@ -30,6 +30,7 @@ from storage import tables as t
 from storage.accounts_repository import AccountQueries
 from storage.assignments_repository import AssignmentQueries
 from storage.document_repository import DocumentQueries
+from storage.lease_repository import LeaseQueries
 from storage.outbox_repository import OutboxQueries
 from storage.pipeline_repository import PipelineQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
@@ -50,7 +51,14 @@ async def _first(query: Any) -> dict[str, Any] | None:
 
 
 class PiccoloRepository(
-    RetentionQueries, WorkflowQueries, OutboxQueries, AccountQueries, PipelineQueries, AssignmentQueries, DocumentQueries
+    RetentionQueries,
+    WorkflowQueries,
+    OutboxQueries,
+    AccountQueries,
+    PipelineQueries,
+    AssignmentQueries,
+    DocumentQueries,
+    LeaseQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

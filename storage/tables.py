@@ -193,6 +193,15 @@ class JobRun(Table, tablename="job_runs"):
     status = Varchar(length=16)
     counts = JSON()
     errors = JSON()
+    holder = Varchar(length=200, null=True, default=None)  # the replica that ran it (jobs/lease.py)
+
+
+class JobLease(Table, tablename="job_leases"):
+    """Who runs a scheduled job in its current slot, until when (storage/lease_repository.py)."""
+
+    job = Varchar(length=32, primary_key=True)
+    holder = Varchar(length=200)
+    expires_at = Timestamptz()
 
 
 class Outbox(Table, tablename="outbox"):
@@ -230,6 +239,7 @@ TABLES: list[type[Table]] = [
     BackgroundCheck,
     Tombstone,
     JobRun,
+    JobLease,
     Position,
     Person,
     Application,
