@@ -15,6 +15,15 @@ at once, up to a fixed budget, for what a viewer would run, launch, fetch or unp
 pypdf decodes names, so /Java#53cript is seen as /JavaScript (a byte search would miss it). Only
 dictionaries and arrays are walked: content streams are never decoded, and pypdf caps what it
 inflates (75 MB per stream by default).
+
+The walk reads every object, streams included, and was the largest part of an intake's extra
+CPU (bench/intake.py). A file can skip it only when its bytes alone prove there is nothing to
+find: every dictionary of a file without object streams, cross-reference streams or encryption
+is in the file as written (§7.5.7, §7.5.8, §7.6), and every name in it is spelt either literally
+or with #xx escapes (§7.3.5). So when no name in the bytes is written with an escape, and none of
+the names above (nor /OpenAction, /ObjStm, /XRef, /Encrypt) occurs even as a prefix of a longer
+one, no dictionary can hold them. Any doubt, a chance match inside compressed data included,
+means the full walk.
 """
 
 from __future__ import annotations
@@ -81,6 +90,26 @@ _SUBTYPES = {
     "/Movie": _MSG_MEDIA,
     "/Sound": _MSG_MEDIA,
 }
+# Any occurrence of these, even as the start of a longer name or by chance inside a compressed
+# stream, sends the file to the full walk (see the module's docstring).
+_NEEDS_WALK = re.compile(
+    rb"/(?:JS|JavaScript|AA|OpenAction|Launch|ImportData|SubmitForm|GoToE|RichMedia|Rendition|Movie"
+    rb"|Sound|EmbeddedFile|EF|XFA|FileAttachment|ObjStm|XRef|Encrypt)"
+    # a name made of letters and #xx escapes, with at least one escape (§7.3.5)
+    rb"|/(?:[A-Za-z]|#[0-9A-Fa-f]{2})*#[0-9A-Fa-f]{2}"
+)
+
+
+class _Bytes(io.BytesIO):
+    """The upload as a stream pypdf reads without a copy: given a BytesIO, pypdf sizes it with
+    getbuffer(), which makes BytesIO copy the whole file first (pypdf/_utils.get_stream_size);
+    without getbuffer it seeks and tells instead."""
+
+    @property
+    def getbuffer(self):  # type: ignore[override]  # hasattr() must answer False
+        raise AttributeError("getbuffer")
+
+
 # The line after "%PDF-x.y": where a program glued behind a PDF header starts.
 _PROGRAM_AFTER_HEADER = re.compile(
     rb"%PDF-[^\r\n]{0,32}[\r\n]+(?:\x7fELF|MZ[^\r\n]{0,62}\x00|[\xce\xcf]\xfa\xed\xfe|\xfe\xed\xfa[\xce\xcf]|\xca\xfe\xba\xbe)"
@@ -92,10 +121,13 @@ def check_pdf(data: bytes, field: str) -> None:
     if _PROGRAM_AFTER_HEADER.match(data):
         raise reject(MSG_EXECUTABLE, field)
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
+        reader = PdfReader(_Bytes(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise reject(_MSG_LOCKED, field)
-        _walk(reader, field)
+        if reader.is_encrypted or reader.xref_objStm or _NEEDS_WALK.search(data):
+            _walk(reader, field)
+        elif sum(len(ids) for ids in reader.xref.values()) > MAX_OBJECTS:
+            raise reject(_MSG_COMPLEX, field)
     except ValidationError:
         raise
     except Exception as exc:
