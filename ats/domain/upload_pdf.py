@@ -23,7 +23,8 @@ is in the file as written (§7.5.7, §7.5.8, §7.6), and every name in it is spe
 or with #xx escapes (§7.3.5). So when no name in the bytes is written with an escape, and none of
 the names above (nor /OpenAction, /ObjStm, /XRef, /Encrypt) occurs even as a prefix of a longer
 one, no dictionary can hold them. Any doubt, a chance match inside compressed data included,
-means the full walk.
+means the full walk. Such a file is still read by pypdf (its cross-reference table, trailer and
+document catalog); its other objects, which the walk would parse, are not.
 """
 
 from __future__ import annotations
@@ -128,6 +129,10 @@ def check_pdf(data: bytes, field: str) -> None:
             _walk(reader, field)
         elif sum(len(ids) for ids in reader.xref.values()) > MAX_OBJECTS:
             raise reject(_MSG_COMPLEX, field)
+        else:
+            # Readable means the cross-reference table, the trailer and the document catalog
+            # it names; the other objects are only looked at by the walk.
+            reader.trailer["/Root"].get_object()
     except ValidationError:
         raise
     except Exception as exc:
