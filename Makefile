@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 PIP_INSTALL := $(PY) -m pip install --quiet -c constraints.txt
 
-.PHONY: run test lint bench-intake lock
+.PHONY: run test lint lint-infra bench-intake lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,23 @@ $(VENV)/.installed-test: pyproject.toml constraints.txt | $(PY)
 run: $(VENV)/.installed-run
 	$(VENV)/bin/ats serve --embedded
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test lint-infra
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
+
+# Infrastructure checks (issue 12): cfn-lint and checkov on infra/, 0 findings; suppressions live
+# in the templates with their reasons. checkov has its own venv: in .venv it would downgrade
+# boto3 and packaging. --skip-download: no call to the vendor's platform, the bundled checks only.
+INFRA_VENV ?= .venv-infra
+$(INFRA_VENV)/.installed: constraints-infra.txt
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(INFRA_VENV)/bin/python -m pip install --quiet -c constraints-infra.txt checkov cfn-lint
+	touch $@
+
+lint-infra: $(INFRA_VENV)/.installed
+	$(INFRA_VENV)/bin/cfn-lint infra/aws/*.yaml
+	$(INFRA_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -d infra/aws
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
