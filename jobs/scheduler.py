@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ats.services import expiry, mail, retention, sweep
+from ats.services import expiry, exports, mail, retention, sweep
 from ats.services.deps import Deps
 from jobs import lease
 from jobs.runs import recorded
@@ -35,6 +35,8 @@ def default_schedule(*, production: bool) -> list[Schedule]:
     return [
         Schedule("retag", timedelta(hours=1), lambda d: retention.retag(d)),
         Schedule("sweep", timedelta(hours=1), lambda d: sweep.sweep_orphans(d)),
+        # Data-subject exports are kept 7 days (DESIGN §11); purged within the hour after.
+        Schedule("exports", timedelta(hours=1), lambda d: exports.purge_expired(d)),
         Schedule("expire", timedelta(days=1), lambda d: expiry.erase_due(d, production=production)),
         # What the after-commit send could not deliver, with backoff (ats.services.mail).
         Schedule("mail", timedelta(minutes=1), lambda d: mail.deliver(d)),

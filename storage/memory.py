@@ -42,6 +42,7 @@ from storage.lease_memory import MemoryLeases
 from storage.memory_accounts import MemoryAccounts
 from storage.memory_assignments import MemoryAssignments
 from storage.memory_documents import MemoryDocuments
+from storage.memory_exports import MemoryExports
 from storage.memory_outbox import MemoryOutbox
 from storage.memory_pipeline import MemoryPipeline
 from storage.memory_retention import MemoryRetention
@@ -164,6 +165,7 @@ class MemoryRepository(
     MemoryPipeline,
     MemoryAssignments,
     MemoryDocuments,
+    MemoryExports,
     MemoryLeases,
 ):
     def __init__(self) -> None:

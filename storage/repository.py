@@ -30,6 +30,7 @@ from storage import tables as t
 from storage.accounts_repository import AccountQueries
 from storage.assignments_repository import AssignmentQueries
 from storage.document_repository import DocumentQueries
+from storage.exports_repository import ExportQueries
 from storage.lease_repository import LeaseQueries
 from storage.outbox_repository import OutboxQueries
 from storage.pipeline_repository import PipelineQueries
@@ -58,6 +59,7 @@ class PiccoloRepository(
     PipelineQueries,
     AssignmentQueries,
     DocumentQueries,
+    ExportQueries,
     LeaseQueries,
 ):
     def __init__(self, engine: Engine) -> None:

@@ -221,6 +221,17 @@ class Outbox(Table, tablename="outbox"):
     last_error = Varchar(length=200, null=True, default=None)
 
 
+class ExportLink(Table, tablename="export_links"):
+    """The single-use marker of a data-subject export's download link (ats.services.exports):
+    ids and times only. Migration 2026-12-03 09:10."""
+
+    id = UUID(primary_key=True)
+    record_id = UUID(index=True)
+    application_id = UUID()
+    created_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 class PositionAssignment(Table, tablename="position_assignments"):
     """Staff assigned to a position (DESIGN §8: recruiters and hiring managers see only these).
     One row per (position, user): a unique index made by migration 2026-12-02 17:00."""
@@ -232,6 +243,7 @@ class PositionAssignment(Table, tablename="position_assignments"):
 
 
 TABLES: list[type[Table]] = [
+    ExportLink,
     PositionAssignment,
     Outbox,
     Referee,

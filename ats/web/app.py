@@ -19,7 +19,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ats.bootstrap import Container
-from ats.web import api, candidate, candidate_links
+from ats.web import api, candidate, candidate_links, export_pages
 from ats.web.csrf import MultipartOnlyWhereExpected, skip_middleware_check
 from ats.web.ratelimit import RateLimit, RateLimiter
 from ats.web.rules import enforce, guarded, public
@@ -98,6 +98,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
                 Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
                 *candidate.routes(deps, templates),
                 *candidate_links.routes(deps, templates),
+                *export_pages.routes(deps, templates),
             ]
         ),
         middleware=[

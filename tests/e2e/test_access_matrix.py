@@ -157,6 +157,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/consent/{token}"): "public",
     ("POST", "/consent/{token}"): "public",
     ("GET", "/report/{token}"): "public",
+    ("GET", "/privacy/exports/{token}"): "public",
+    ("POST", "/privacy/exports/{token}"): "public",
     ("GET", "/privacy/requests"): "public",
     ("POST", "/privacy/requests"): "public",
     ("GET", "/privacy/requests/{request_id}/verification"): "public",
