@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ats import metrics
 from ats.ports import JobRunRow
 from ats.services.deps import Deps
 
@@ -25,6 +27,7 @@ async def recorded(
     async with deps.uow.transaction() as tx:
         await tx.add_job_run(run)
     report = None
+    started = time.perf_counter()
     try:
         report = await work()
         summary = report.as_dict()
@@ -37,6 +40,8 @@ async def recorded(
         raise
     finally:
         run.finished_at = deps.clock.now()
+        # This process's counters (ats.metrics); the job-run row is what every process reads.
+        metrics.job_finished(job, run.status, time.perf_counter() - started, run.counts)
         async with deps.uow.transaction() as tx:
             await tx.finish_job_run(run)
     return run, report
