@@ -62,7 +62,7 @@ def _round_trip(probes: Probes) -> Finding:
             f"KMS key {probes.key_id} could not generate and decrypt a data key with the app's encryption "
             f"context ({_name(exc)})",
             "allow the service's role kms:GenerateDataKey and kms:Decrypt on the key with the encryption context "
-            "purpose=ats-branch-key (infra/aws/kms-key-policy.json), and check AWS_REGION and ATS_S3_ENDPOINT_URL",
+            "purpose=ats-branch-key (the key policy in infra/aws/storage.yaml), and check AWS_REGION and ATS_S3_ENDPOINT_URL",
         )
     if not hmac.compare_digest(opened, made.plaintext):
         return failed("key.round_trip", "the decrypted data key differs from the one generated", "check the KMS endpoint")
