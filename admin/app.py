@@ -12,6 +12,7 @@ from admin import (
     background_pages,
     mailbox,
     position_pages,
+    request_pages,
     session_pages,
     workflow_pages,
 )
@@ -30,6 +31,7 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
             *workflow_pages.routes(panel),
             *background_pages.routes(panel),
             *admin_pages.routes(panel),
+            *request_pages.routes(panel),
             *mailbox.routes(panel),  # development only
         ]
     )

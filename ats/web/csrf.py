@@ -19,8 +19,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# The candidate application form, and the panel's background-check result (its report document).
-MULTIPART_FORMS = re.compile(r"^(/positions/[^/]+/apply|/admin/applications/[^/]+/checks/[^/]+/result)$")
+# The candidate application form, the panel's background-check result (its report document) and
+# a data-subject request's decision (a rectification's replacement CV: admin/request_pages.py).
+MULTIPART_FORMS = re.compile(
+    r"^(/positions/[^/]+/apply|/admin/applications/[^/]+/checks/[^/]+/result|/admin/requests/[^/]+/decision)$"
+)
 
 
 def is_multipart(scope: Scope) -> bool:

@@ -34,8 +34,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 LIMITED: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/positions/[^/]+/apply$"), "applications"),
     ("POST", re.compile(r"^/api/v1/positions/[^/]+/applications$"), "applications"),
-    ("POST", re.compile(r"^(/api/v1)?/privacy-requests/?$"), "privacy_requests"),
-    ("POST", re.compile(r"^(/api/v1)?/privacy-requests/[^/]+/verification/?$"), "verification_codes"),
+    ("POST", re.compile(r"^(/api/v1/privacy-requests|/privacy/requests)/?$"), "privacy_requests"),
+    ("POST", re.compile(r"^(/api/v1/privacy-requests|/privacy/requests)/[^/]+/verification/?$"), "verification_codes"),
 ]
 
 
