@@ -119,8 +119,10 @@ async def _start_clock(deps: Deps, tx: Any, request: PrivacyRequest, now: dateti
 
 
 async def queue(deps: Deps, actor: Actor, *, status: object = None) -> list[PrivacyRequest]:
-    """The privacy officer's queue: soonest due first (PrivacyRequest.overdue marks the late)."""
-    require_role(actor, OFFICERS)
+    """The privacy officer's queue: soonest due first (PrivacyRequest.overdue marks the late).
+    Also the server operator's (`ats requests list`, actor kind "cli", audited as such)."""
+    if actor.kind != "cli":
+        require_role(actor, OFFICERS)
     if status is not None and status not in {s.value for s in RequestStatus}:
         raise ValidationError(f"Choose a status: {', '.join(s.value for s in RequestStatus)}.", field="status")
     found = await deps.uow.repo.list_privacy_requests(status=status)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         410: "Erased; the body carries the tombstone's facts",
         413: "Too large",
         422: "Invalid input; `field` names the field",
+        429: "Too many requests; Retry-After says when to try again",
     }
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}} for c in codes}
 
@@ -94,6 +95,12 @@ def openapi_document() -> dict[str, Any]:
                         "submitted_at": {"type": "string", "format": "date-time"},
                         "retention_until": {"type": ["string", "null"], "format": "date-time"},
                         "legal_hold": {"type": "boolean"},
+                        "restricted": {
+                            "type": "boolean",
+                            "description": "Processing restricted at the candidate's request (GDPR Art. 18): "
+                            "no moves (409), documents for privacy officers only, skipped by expiry until lifted",
+                        },
+                        "restricted_at": {"type": ["string", "null"], "format": "date-time"},
                         "records": {
                             "type": "array",
                             "description": "The records the caller's role may read (hiring managers: CV "
@@ -240,6 +247,7 @@ def openapi_document() -> dict[str, Any]:
                 },
             },
             **_workflow_paths(uuid, bearer),
+            **_request_paths(uuid, bearer),
             "/records/{record_id}/content": {
                 "parameters": [{"name": "record_id", "in": "path", "required": True, "schema": uuid}],
                 "get": {
@@ -340,5 +348,57 @@ def _workflow_paths(uuid: dict, bearer: list) -> dict[str, Any]:
                        _json_body({"reason": {"type": "string"}}, ["reason"]), "200", 401, 403, 404, 409, 422),
             "delete": _op("Lift a legal hold (privacy officer)", bearer,
                           _json_body({"reason": {"type": "string"}}, ["reason"]), "200", 401, 403, 404, 409, 422),
+        },
+    }
+
+
+def _request_paths(uuid: dict, bearer: list) -> dict[str, Any]:
+    """Data-subject requests (DESIGN §9, §11; ats.web.api_requests)."""
+    kinds = ["access", "portability", "rectification", "erasure", "restriction", "objection", "withdraw_consent"]
+    statuses = ["awaiting_verification", "open", "fulfilled", "refused", "closed"]
+    rid = [{"name": "request_id", "in": "path", "required": True, "schema": uuid}]
+    return {
+        "/privacy-requests": {
+            "post": _op(
+                "Make a request (public): 202 with id and status awaiting_verification, the same answer for any "
+                "address; a six-digit code is mailed to the address (429 past the per-client or per-address limit)",
+                [], _json_body({"email": {"type": "string", "maxLength": 254}, "kind": {"enum": kinds},
+                                "reference": {"type": "string", "maxLength": 20},
+                                "details": {"type": "string", "maxLength": 2000}}, ["email", "kind"]),
+                "202", 422, 429,
+            ),
+            "get": {
+                **_op("The queue, soonest due first, overdue marked (privacy officer)", bearer, None, "200", 401, 404, 422),
+                "parameters": [{"name": "status", "in": "query", "required": False, "schema": {"enum": statuses}}],
+            },
+        },
+        "/privacy-requests/{request_id}/verification": {
+            "parameters": rid,
+            "post": _op("Verify with the mailed code (public): 200 with status open and due_on; a wrong or expired "
+                        "code 422; after five wrong codes the request is closed (409)",
+                        [], _json_body({"code": {"type": "string"}}, ["code"]), "200", 404, 409, 422, 429),
+        },
+        "/privacy-requests/{request_id}": {
+            "parameters": rid,
+            "get": _op("One request: kind, status, received_at, due_on, extended_due_on, applications (privacy officer)",
+                       bearer, None, "200", 401, 404),
+        },
+        "/privacy-requests/{request_id}/extension": {
+            "parameters": rid,
+            "post": _op("Extend the due date within the strictest applicable law, before it passes; the person is told "
+                        "(privacy officer; 422 past the law's limit or after the due date)", bearer,
+                        _json_body({"months": {"type": "integer", "minimum": 1},
+                                    "reason": {"type": "string", "maxLength": 1000}}, ["months", "reason"]),
+                        "200", 401, 404, 409, 422),
+        },
+        "/privacy-requests/{request_id}/decision": {
+            "parameters": rid,
+            "post": _op("Fulfil or refuse (privacy officer); the outcome is mailed to the person. Kind-specific "
+                        "inputs: changes (rectification), compelling_ground (objection), which (withdraw_consent)",
+                        bearer, _json_body({"decision": {"enum": ["fulfil", "refuse"]},
+                                            "reason": {"type": "string", "maxLength": 1000},
+                                            "changes": {"type": "object"}, "compelling_ground": {"type": "string"},
+                                            "which": {"enum": ["talent_pool", "background_check"]}}, ["decision"]),
+                        "200", 401, 404, 409, 422),
         },
     }
