@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ats import metrics
 from ats.ports import JobRunRow
 from ats.services.deps import Deps
 
@@ -41,6 +40,10 @@ async def recorded(
     finally:
         run.finished_at = deps.clock.now()
         # This process's counters (ats.metrics); the job-run row is what every process reads.
+        # Imported here: ats.metrics -> ats.services.signals imports JOBS from this module, so a
+        # module-level import is circular whenever jobs.runs is imported first (jobs.scheduler).
+        from ats import metrics
+
         metrics.job_finished(job, run.status, time.perf_counter() - started, run.counts)
         async with deps.uow.transaction() as tx:
             await tx.finish_job_run(run)
