@@ -41,6 +41,8 @@ $(INFRA_VENV)/.installed: constraints-infra.txt
 lint-infra: $(INFRA_VENV)/.installed
 	$(INFRA_VENV)/bin/cfn-lint infra/aws/*.yaml
 	$(INFRA_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -d infra/aws
+	$(INFRA_VENV)/bin/checkov --quiet --compact --skip-download --framework kubernetes -d infra/k8s
+	$(INFRA_VENV)/bin/checkov --quiet --compact --skip-download --framework dockerfile -f Dockerfile
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
