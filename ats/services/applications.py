@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Mapping, Sequence
@@ -50,6 +51,9 @@ class Upload:
 
     filename: str | None
     data: bytes
+    # check_file's answer for these bytes: the candidate form checks each file to show every
+    # error at once, then submits; the second check (a PDF parse or zip listing) is not repeated.
+    passed: dict[tuple[str, int], CheckedUpload] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,12 @@ async def check_file(deps: Deps, field: str, upload: Upload | None, *, required:
             if required:
                 raise ValidationError("Attach your CV.", field=field, code="missing")
             return None
-        return await deps.blocking(
-            functools.partial(check_upload, upload.data, upload.filename, field=field, max_bytes=deps.max_upload_bytes)
-        )
+        key = (field, deps.max_upload_bytes)
+        if key not in upload.passed:
+            upload.passed[key] = await deps.blocking(
+                functools.partial(check_upload, upload.data, upload.filename, field=field, max_bytes=deps.max_upload_bytes)
+            )
+        return upload.passed[key]
     except ValidationError as exc:
         metrics.upload_refused(exc.code)  # the refusal code only: never the file or its name
         raise

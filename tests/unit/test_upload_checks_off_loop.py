@@ -38,3 +38,28 @@ async def test_intake_runs_every_file_check_off_the_event_loop(monkeypatch: pyte
     # The candidate page checks each file itself first (to show every field's error at once).
     await applications.check_file(deps, "cv", Upload("cv.txt", b"plain CV"), required=True)
     assert len(seen) == 3 and loop_thread not in seen
+
+
+async def test_a_file_checked_by_the_form_is_not_checked_again_by_the_intake(monkeypatch: pytest.MonkeyPatch) -> None:
+    deps = Deps(uow=MemoryUnitOfWork(), vault=RecordVault(MemoryKeyProvider(), MemoryBlobStore()), clock=FixedClock())
+    position = await positions.create_position(deps, SYSTEM, title="P", jurisdiction="GB")
+    calls: list[str] = []
+    real = uploads.check_upload
+
+    def counted(data: bytes, filename: str | None, **kwargs: object) -> uploads.CheckedUpload:
+        calls.append(str(kwargs["field"]))
+        return real(data, filename, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(applications, "check_upload", counted)
+    cv = Upload("cv.txt", b"plain CV")
+    await applications.check_file(deps, "cv", cv, required=True)  # the candidate page, first
+    await applications.submit_application(
+        deps,
+        position_id=position.id,
+        fields={"full_name": "Ana", "email": "a@example.com", "country": "ES", "privacy_notice_acknowledged": "true"},
+        cv=cv,
+    )
+    assert calls == ["cv"]
+    # Another field or another size limit is another check.
+    await applications.check_file(deps, "cover_letter", cv, required=False)
+    assert calls == ["cv", "cover_letter"]
