@@ -45,7 +45,9 @@ from storage.memory_documents import MemoryDocuments
 from storage.memory_exports import MemoryExports
 from storage.memory_outbox import MemoryOutbox
 from storage.memory_pipeline import MemoryPipeline
+from storage.memory_requests import MemoryRequests
 from storage.memory_retention import MemoryRetention
+from storage.memory_rights import MemoryRights
 from storage.memory_workflow import MemoryWorkflow
 
 MAX_TAGS = 10  # S3's limit per object
@@ -167,6 +169,8 @@ class MemoryRepository(
     MemoryDocuments,
     MemoryExports,
     MemoryLeases,
+    MemoryRights,
+    MemoryRequests,
 ):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {

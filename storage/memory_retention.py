@@ -67,7 +67,10 @@ class MemoryRetention:
         return sum(
             1
             for a in self.state["applications"].values()
-            if a.retention_until is not None and a.retention_until <= as_of and not a.legal_hold_reason
+            if a.retention_until is not None
+            and a.retention_until <= as_of
+            and not a.legal_hold_reason
+            and a.restricted_at is None
         )
 
     async def claim_due(
@@ -83,6 +86,7 @@ class MemoryRetention:
                     and a.retention_until is not None
                     and a.retention_until <= as_of
                     and not a.legal_hold_reason
+                    and a.restricted_at is None
                 )
                 or (a.id in claims and claims[a.id][1] < now)  # key destroyed: always finish
             ),

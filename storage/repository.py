@@ -34,7 +34,9 @@ from storage.exports_repository import ExportQueries
 from storage.lease_repository import LeaseQueries
 from storage.outbox_repository import OutboxQueries
 from storage.pipeline_repository import PipelineQueries
+from storage.requests_repository import RequestQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
+from storage.rights_repository import RightsQueries
 from storage.rows import (
     application_from,
     audit_from,
@@ -61,6 +63,8 @@ class PiccoloRepository(
     DocumentQueries,
     ExportQueries,
     LeaseQueries,
+    RightsQueries,
+    RequestQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -92,13 +92,15 @@ class RetentionQueries:
 
     async def count_due(self, as_of: datetime) -> int:
         return await t.Application.count().where(
-            (t.Application.retention_until <= as_of) & t.Application.legal_hold_reason.is_null()
+            (t.Application.retention_until <= as_of)
+            & t.Application.legal_hold_reason.is_null()
+            & t.Application.restricted_at.is_null()
         ).run()
 
     async def claim_due(
         self, *, as_of: datetime, worker: str, now: datetime, lease_until: datetime, limit: int
     ) -> list[Claimed]:
-        """Claim up to `limit` due, unheld applications no live worker owns, and destroy their
+        """Claim up to `limit` due, unheld, unrestricted applications no live worker owns, and destroy their
         data keys (crypto-shredding first: DESIGN §5). Also re-claims every lapsed claim, held
         or not: its key is already destroyed, so it must be finished. Call inside a transaction."""
         query = (
@@ -114,6 +116,8 @@ class RetentionQueries:
                 (
                     (t.Application.retention_until <= as_of)
                     & t.Application.legal_hold_reason.is_null()
+                    # Restricted at the candidate's request: kept until lifted (GDPR Art. 18(1)(c)).
+                    & t.Application.restricted_at.is_null()
                     & t.Application.erasure_claim.is_null()
                 )
                 # A lapsed claim means its data key is gone (claimed and shredded in one

@@ -51,6 +51,8 @@ class Application(Table, tablename="applications"):
     talent_pool_consent = Boolean(default=False)
     retention_until = Timestamptz(null=True, default=None, index=True)
     legal_hold_reason = Varchar(length=500, null=True, default=None)
+    # Restriction of processing at the candidate's request (GDPR Art. 18; ats.services.rights).
+    restricted_at = Timestamptz(null=True, default=None)
     # Expiry claims (jobs/expire): a worker owns an erasure until its claim expires.
     erasure_claim = Varchar(length=64, null=True, default=None)
     erasure_claim_expires = Timestamptz(null=True, default=None)
@@ -242,8 +244,36 @@ class PositionAssignment(Table, tablename="position_assignments"):
     assigned_at = Timestamptz()
 
 
+class PrivacyRequest(Table, tablename="privacy_requests"):
+    """Data-subject requests (DESIGN §11; ats.domain.privacy_requests). `code_hash` is an HMAC
+    of the one-time code, never the code; `applications` and `jurisdictions` are
+    comma-separated ids and codes found when the identity was verified."""
+
+    id = UUID(primary_key=True)
+    kind = Varchar(length=32)
+    status = Varchar(length=32, index=True)
+    email = Varchar(length=254)
+    reference = Varchar(length=20, null=True, default=None)
+    details = Varchar(length=2000, null=True, default=None)
+    received_at = Timestamptz()
+    code_hash = Varchar(length=64, null=True, default=None)
+    code_expires_at = Timestamptz(null=True, default=None)
+    tries = Integer(default=0)
+    verified_at = Timestamptz(null=True, default=None)
+    due_on = Date(null=True, default=None)
+    extended_due_on = Date(null=True, default=None)
+    extension_reason = Varchar(length=1000, null=True, default=None)
+    applications = Varchar(length=4000, default="")
+    jurisdictions = Varchar(length=200, default="")
+    decision = Varchar(length=16, null=True, default=None)
+    decision_reason = Varchar(length=1000, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = Varchar(length=200, null=True, default=None)
+
+
 TABLES: list[type[Table]] = [
     ExportLink,
+    PrivacyRequest,
     PositionAssignment,
     Outbox,
     Referee,

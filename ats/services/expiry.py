@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from uuid import UUID
 
-from ats.domain.actors import SYSTEM
+from ats.domain.actors import SYSTEM, Actor
 from ats.domain.errors import ValidationError
 from ats.ports import Claimed, TombstoneRow
 from ats.services.deps import Deps
@@ -33,6 +34,7 @@ class ExpiryReport:
     dry_run: bool
     erased: int = 0
     held: int = 0
+    restricted: int = 0  # due but restricted at the candidate's request (GDPR Art. 18(1)(c))
     failed: int = 0
     due: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -43,6 +45,7 @@ class ExpiryReport:
             "dry_run": self.dry_run,
             "erased": self.erased,
             "held": self.held,
+            "restricted": self.restricted,
             "failed": self.failed,
             "due": self.due,
             "errors": self.errors,
@@ -67,7 +70,7 @@ async def erase_due(
     progress: Callable[[int], None] | None = None,
     crash_after: str | None = None,
 ) -> ExpiryReport:
-    """Erase due, unheld applications. `crash_after` names a phase after which the process
+    """Erase due applications neither held nor restricted. `crash_after` names a phase after which the process
     kills itself (tests of invariant 8 only)."""
     now = deps.clock.now()
     as_of = as_of or now
@@ -75,6 +78,7 @@ async def erase_due(
     repo = deps.uow.repo
     report = ExpiryReport(as_of=as_of.isoformat(), dry_run=dry_run)
     report.held = await repo.count_held_due(as_of)
+    report.restricted = await repo.count_restricted_due(as_of)
     if dry_run:
         report.due = await repo.count_due(as_of)
         return report
@@ -99,37 +103,10 @@ async def erase_due(
         if not claims:
             return report
         _maybe_crash(crash_after, "keys_destroyed")
-        versions = [v for c in claims for v in c.versions]
-        failed_versions = set(await deps.blocking(deps.vault.delete_versions, versions))
-        _maybe_crash(crash_after, "objects_deleted")
-        done, failed = [], []
-        for claim in claims:
-            (failed if failed_versions.intersection(claim.versions) else done).append(claim)
+        erased, failed = await finish_erasures(deps, claims, worker, actor=SYSTEM, reason=REASON, crash_after=crash_after)
         for claim in failed:
             report.errors.append({"application_id": str(claim.application_id), "error": "object deletion failed"})
         report.failed += len(failed)
-        erased: set = set()
-        if done:
-            erased_at = deps.clock.now()
-            async with deps.uow.transaction() as tx:
-                erased = await tx.complete_erasures(done, worker, [_tombstone(c, erased_at) for c in done])
-                if erased:
-                    await tx.append_audit(
-                        [
-                            deps.event(
-                                SYSTEM,
-                                "application.erased",
-                                application_id=c.application_id,
-                                position_id=c.position_id,
-                                details={"reason": REASON, "versions_deleted": len(c.versions)},
-                            )
-                            for c in done
-                            if c.application_id in erased
-                        ]
-                    )
-        if erased and not await deps.uow.scrub_after_erasure():
-            # Readers held the log past the busy timeout; the next batch or run truncates it.
-            log.warning("expiry: write-ahead log not truncated after an erasure batch (busy)")
         report.erased += len(erased)
         if progress:
             progress(report.erased)
@@ -137,7 +114,45 @@ async def erase_due(
             return report
 
 
-def _tombstone(claim: Claimed, erased_at: datetime) -> TombstoneRow:
+async def finish_erasures(
+    deps: Deps, claims: list[Claimed], worker: str, *, actor: Actor, reason: str, crash_after: str | None = None
+) -> tuple[set[UUID], list[Claimed]]:
+    """Phases (2) and (3) for claims whose keys are destroyed: delete every object version,
+    then the rows, with tombstones and audit events. Returns the ids erased by this call and
+    the claims whose objects could not all be deleted (left claimed: a later run finishes
+    them). Shared by expiry and erasure on request (ats.services.rights)."""
+    versions = [v for c in claims for v in c.versions]
+    failed_versions = set(await deps.blocking(deps.vault.delete_versions, versions))
+    _maybe_crash(crash_after, "objects_deleted")
+    done, failed = [], []
+    for claim in claims:
+        (failed if failed_versions.intersection(claim.versions) else done).append(claim)
+    erased: set[UUID] = set()
+    if done:
+        erased_at = deps.clock.now()
+        async with deps.uow.transaction() as tx:
+            erased = await tx.complete_erasures(done, worker, [_tombstone(c, erased_at, reason) for c in done])
+            if erased:
+                await tx.append_audit(
+                    [
+                        deps.event(
+                            actor,
+                            "application.erased",
+                            application_id=c.application_id,
+                            position_id=c.position_id,
+                            details={"reason": reason, "versions_deleted": len(c.versions)},
+                        )
+                        for c in done
+                        if c.application_id in erased
+                    ]
+                )
+    if erased and not await deps.uow.scrub_after_erasure():
+        # Readers held the log past the busy timeout; the next batch or run truncates it.
+        log.warning("expiry: write-ahead log not truncated after an erasure batch (busy)")
+    return erased, failed
+
+
+def _tombstone(claim: Claimed, erased_at: datetime, reason: str = REASON) -> TombstoneRow:
     return TombstoneRow(
         application_id=claim.application_id,
         reference=claim.reference,
@@ -145,7 +160,7 @@ def _tombstone(claim: Claimed, erased_at: datetime) -> TombstoneRow:
         submitted_at=claim.submitted_at,
         retention_until=claim.retention_until,
         erased_at=erased_at,
-        reason=REASON,
+        reason=reason,
         records_erased=len(claim.versions),
         versions_deleted=len(claim.versions),
     )

@@ -113,6 +113,9 @@ def application_json(a: Application) -> dict:
         "submitted_at": a.submitted_at.isoformat(),
         "retention_until": a.retention_until.isoformat() if a.retention_until else None,
         "legal_hold": a.legal_hold_reason is not None,
+        # GDPR Art. 18 restriction at the candidate's request (ats.services.rights)
+        "restricted": a.restricted,
+        "restricted_at": a.restricted_at.isoformat() if a.restricted_at else None,
         "talent_pool_consent": a.talent_pool_consent,
     }
 
