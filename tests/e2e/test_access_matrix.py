@@ -448,6 +448,7 @@ def _known(mismatch: str) -> bool:
 
 def test_authorization_matrix(world: World, request: pytest.FixtureRequest) -> None:
     assert not world.assign_errors, f"`ats positions assign` failed: {world.assign_errors}"
+    privacy_request(world)  # the one the request routes act on, made before the snapshot
     before = world.snapshot()
     started = time.monotonic()
     sent, mismatches = run_matrix(world)
