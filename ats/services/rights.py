@@ -211,7 +211,9 @@ async def object_to_processing(
     return _erasure_outcome(result, what="Objection upheld (Art. 21(1)): withdrawn and erased")
 
 
-async def withdraw_consent(deps: Deps, subject: Subject, *, actor: Actor, now: datetime, which: str) -> Outcome:
+async def withdraw_consent(
+    deps: Deps, subject: Subject, *, actor: Actor, now: datetime, which: str | None = None
+) -> Outcome:
     """Withdrawal of consent (GDPR Art. 7(3)): `talent_pool` erases the consent record (every
     version) and turns the flag off; `background_check` withdraws every given check consent,
     and the checks under it halt (ats.domain.background.withdraw_consent, as the link does)."""

@@ -34,12 +34,14 @@ def _contact(person: Person, changes: Mapping[str, object]) -> dict[str, Any]:
 
 
 async def rectify(
-    deps: Deps, subject: Subject, *, actor: Actor, now: datetime, changes: Mapping[str, object]
+    deps: Deps, subject: Subject, *, actor: Actor, now: datetime, changes: Mapping[str, object] | None = None
 ) -> Outcome:
     """`changes`: any of full_name, email, phone (empty: none) and country, and `cv` (an
     ats.services.applications.Upload). A CV is not replaced on an application under a legal
     hold (its old version may be needed for the claim: GDPR Art. 17(3)(e)); the rest is."""
     require_officer(actor)
+    if not isinstance(changes, Mapping):
+        raise ValidationError("Say what to correct: full_name, email, phone, country or cv.", field="changes")
     unknown = sorted(set(changes) - {*CONTACT, "cv"})
     if unknown:
         raise ValidationError(
