@@ -4,7 +4,9 @@ import secrets
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-PRIVACY_NOTICE_VERSION = "2026-11-22"
+# Changed when the notice's text changes: each application records the version it acknowledged.
+# 2026-12-03: the rights paragraph (requests online, identity by mailed code, the export link).
+PRIVACY_NOTICE_VERSION = "2026-12-03"
 
 
 def new_reference() -> str:

@@ -9,6 +9,7 @@ everyone but privacy officers 404 on the queue."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import time
 import uuid
@@ -25,14 +26,17 @@ from storage.memory import FixedClock
 from storage.smtp_server import SmtpServer
 from tests.conftest import Live, LiveServer, S3Env, make_settings
 from tests.e2e.support import (
+    Part,
     add_position,
     add_staff,
     admin_login,
     api_apply,
     applicant,
     csrf_field,
+    post_multipart,
     sql_all,
 )
+from tests.helpers import pdf
 
 KNOWN = "ada.requests@example.org"
 UNKNOWN = "nobody.here@example.org"
@@ -118,7 +122,7 @@ def test_the_pages_take_a_request_mail_a_code_and_show_the_due_date(
     world: tuple[Live, SmtpServer, FixedClock],
 ) -> None:
     live, smtp, _ = world
-    applied(live)
+    created = applied(live)
     with live.client() as client:
         form = client.get(FORM)
         for kind in ("access", "portability", "rectification", "erasure", "restriction", "objection", "withdraw_consent"):
@@ -126,6 +130,8 @@ def test_the_pages_take_a_request_mail_a_code_and_show_the_due_date(
         assert "<script" not in form.text and form.headers["cache-control"] == "no-store"
         # Linked from the privacy notice and from the application form's notice.
         assert 'href="/privacy/requests"' in client.get("/privacy").text
+        [(position_id,)] = sql_all(live.database_url, "SELECT position_id FROM applications WHERE id = $1", uuid.UUID(created["id"]))
+        assert 'href="/privacy/requests"' in client.get(f"/positions/{position_id}").text
 
         answer = ask(client, kind="erasure")
         rid = request_id(answer)
@@ -315,3 +321,32 @@ def test_an_unknown_request_id_and_a_malformed_one_answer_not_found(world: tuple
         malformed = client.get("/privacy/requests/not-an-id/verification")
     assert unknown.status_code == 404 and "Make a new request" in unknown.text
     assert malformed.status_code == 404
+
+
+def test_a_rectification_with_a_replacement_cv_is_decided_in_the_panel(world: tuple[Live, SmtpServer, FixedClock]) -> None:
+    """The decision form is multipart for a rectification (the replacement CV): its CSRF token is
+    checked in the handler; without it nothing changes."""
+    live, smtp, _ = world
+    created = applied(live)
+    officer = add_staff(live, email="dpo@example.com", role="privacy_officer")
+    new_cv = pdf("Ada Requests, corrected CV")
+    with live.client() as client:
+        rid = request_id(ask(client, kind="rectification", details="New phone and CV"))
+        assert send_code(client, rid, latest_code(smtp, KNOWN)).status_code == 200
+        assert admin_login(client, officer).status_code == 303
+        case = client.get(f"/admin/requests/{rid}")
+        assert 'enctype="multipart/form-data"' in case.text
+        parts: list[tuple[str, Part]] = [
+            ("decision", "fulfil"),
+            ("reason", "Corrected as asked"),
+            ("phone", "+44 20 7946 0999"),
+            ("cv", ("cv-2.pdf", new_cv, "application/pdf")),
+        ]
+        forged = post_multipart(client, f"/admin/requests/{rid}/decision", parts)
+        assert forged.status_code == 403 and [str(r[1]) for r in rows(live)] == ["open"]
+        done = post_multipart(client, f"/admin/requests/{rid}/decision", [("csrftoken", csrf_field(case.text)), *parts])
+    assert done.status_code == 303, done.text[:500]
+    assert [str(r[1]) for r in rows(live)] == ["fulfilled"]
+    application = uuid.UUID(created["id"])
+    digests = sql_all(live.database_url, "SELECT sha256 FROM records WHERE application_id = $1 AND record_type = 'cv'", application)
+    assert digests == [(hashlib.sha256(new_cv).hexdigest(),)]
