@@ -197,3 +197,39 @@ def test_a_request_from_the_candidates_form_to_the_officers_decision(
     context.close()
     assert [r[0] for r in sql_rows(live.database_url, "SELECT status FROM privacy_requests")] == ["fulfilled"]
     assert len(visited) == 13
+
+
+def test_the_case_page_of_every_kind_and_the_refused_extension_are_accessible(
+    mailing: tuple[Live, SmtpServer], chromium: Browser
+) -> None:
+    """The decision form differs by kind (contact fields and a file, a compelling ground, which
+    consent): axe-core on each, and on the extension form refused beside itself."""
+    live, smtp = mailing
+    position = create_position(live, "Analyst (Kinds)", "GB")
+    apply_through_api(live, position, name="Rosalind Requests", email=EMAIL, cv=pdf("cv"), filename="cv.pdf")
+    officer = create_staff(live, "privacy_officer")
+    kinds = ("rectification", "objection", "withdraw_consent", "erasure")  # 5 an hour per address
+    ids = {}
+    with live.client() as client:
+        for n, kind in enumerate(kinds):
+            made = client.post("/api/v1/privacy-requests", json={"email": EMAIL, "kind": kind})
+            assert made.status_code == 202, made.text
+            ids[kind] = made.json()["id"]
+            code = CODE_LINE.findall(mails(smtp, 2 * n)[2 * n])[0]  # then "we will answer by"
+            verified = client.post(f"/api/v1/privacy-requests/{ids[kind]}/verification", json={"code": code})
+            assert verified.status_code == 200, verified.text
+
+    context, seen = new_context(chromium, javascript=True)
+    page = context.new_page()
+    sign_in(page, live, officer)
+    for kind, request_id in ids.items():
+        page.goto(f"{live.url}/admin/requests/{request_id}")
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Request: {kind.replace('_', ' ')}")
+        assert_accessible(page, f"case page, {kind}")
+    page.get_by_label("Further months").select_option("2")
+    page.get_by_role("button", name="Extend and tell the person").click()  # with no reason
+    expect(page.locator("#extension-error")).to_be_visible()
+    expect(page.get_by_label("Further months")).to_have_value("2")
+    assert_accessible(page, "case page, refused extension")
+    seen.assert_clean(live.url, allow_status=(422,))
+    context.close()
