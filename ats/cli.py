@@ -243,7 +243,7 @@ def cmd_jobs_expire(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(report.as_dict()))
     else:
-        print(f"erased {report.erased}, held {report.held}, failed {report.failed}"
+        print(f"erased {report.erased}, held {report.held}, restricted {report.restricted}, failed {report.failed}"
               + (f", due {report.due} (dry run)" if report.dry_run else ""))
     if report.failed:
         raise SystemExit(EXIT_FAILED)
@@ -277,12 +277,18 @@ def cmd_jobs_mail(args: argparse.Namespace) -> None:
 
 
 def cmd_jobs_run(args: argparse.Namespace) -> None:
-    import logging
-
+    from ats.logs import configure
+    from ats.web.health import metrics_port
     from jobs.scheduler import default_schedule, run_schedule
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    _run(lambda c: run_schedule(c.deps, default_schedule(production=c.settings.production)))
+    container = from_environment()
+    configure(container.settings.log_format)  # ATS_LOG_FORMAT (ats.logs)
+
+    async def work(c: Container) -> None:
+        async with metrics_port(c):  # ATS_METRICS_PORT: this process's job counters, when set
+            await run_schedule(c.deps, default_schedule(production=c.settings.production))
+
+    _run(work, container)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -318,7 +324,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         sys.stdout.flush()
     else:
         container = from_environment(preflight=True)  # production: ats doctor's checks first
-    uvicorn.run(create_app(container, run_jobs=args.embedded), host=args.host, port=args.port, log_level="info", access_log=False)
+    from ats.logs import configure
+
+    configure(container.settings.log_format)  # ATS_LOG_FORMAT; uvicorn's loggers go through it too
+    app = create_app(container, run_jobs=args.embedded)
+    # log_config=None: keep ats.logs' set-up (uvicorn's default would install its own handlers).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False, log_config=None)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -390,6 +401,7 @@ def parser() -> argparse.ArgumentParser:
         h.set_defaults(func=cmd_holds)
 
     __import__("ats.cli_ops").cli_ops.register(sub)  # ats doctor
+    __import__("ats.cli_requests").cli_requests.register(sub)  # ats requests list
     jobs = sub.add_parser("jobs").add_subparsers(dest="jobs_command", required=True)
     expire = jobs.add_parser("expire", help="erase applications whose retention has run out")
     expire.add_argument("--as-of", help="ISO time to judge due-ness at (future refused in production)")

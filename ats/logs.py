@@ -100,6 +100,8 @@ def configure(fmt: str, *, level: int = logging.INFO, stream: Any = None) -> log
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+        if name.startswith("uvicorn"):
+            library.setLevel(logging.NOTSET)  # the root's level (uvicorn sets its own from log_level)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler

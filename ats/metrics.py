@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ats.services.signals import Snapshot
+if TYPE_CHECKING:  # a type only: ats.services.signals need not load with the counters
+    from ats.services.signals import Snapshot
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 DB_OK_HELP = "1 when this scrape read the database figures (the gauges below), 0 when it could not."
@@ -127,6 +129,16 @@ def gauges_of(snapshot: Snapshot) -> list[Gauge]:
     expire = next((j for j in jobs if j.job == "expire"), None)
     oldest = snapshot.outbox.oldest_created_at
     return [
+        Gauge(
+            "ats_privacy_requests_open",
+            "Data-subject requests open (identity verified, not yet decided).",
+            [({}, snapshot.requests.open)],
+        ),
+        Gauge(
+            "ats_privacy_requests_overdue",
+            "Open data-subject requests past their current due date.",
+            [({}, snapshot.requests.overdue)],
+        ),
         Gauge(
             "ats_outbox_pending_messages",
             "Mail waiting in the outbox for delivery (all processes).",

@@ -5,7 +5,7 @@ fakes: storage/memory_signals.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 
@@ -35,6 +35,15 @@ class OutboxBacklog:
     oldest_created_at: datetime | None
 
 
+@dataclass(frozen=True)
+class RequestCounts:
+    """Data-subject requests (DESIGN §11) open now, and those of them past their current due
+    date (the extended one when there is one)."""
+
+    open: int
+    overdue: int
+
+
 class MetricsRepository(Protocol):
     """Global figures read at scrape time (storage/metrics_repository.py; fake:
     storage/memory_signals.py). A fixed number of statements whatever the table sizes."""
@@ -43,3 +52,4 @@ class MetricsRepository(Protocol):
     async def job_stats(self, jobs: tuple[str, ...]) -> list[JobStat]:
         """One JobStat per name in `jobs`, in that order (all None when it never ran)."""
         ...
+    async def privacy_request_counts(self, today: date) -> RequestCounts: ...

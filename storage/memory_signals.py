@@ -3,9 +3,10 @@ contract as storage/metrics_repository.py) and a probe that answers or fails on 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from ats.ports_signals import JobStat, OutboxBacklog
+from ats.ports_signals import JobStat, OutboxBacklog, RequestCounts
 from storage.metrics_repository import job_stat
 
 
@@ -28,6 +29,13 @@ class MemoryMetrics:
             ok = next((vars(r) for r in mine if r.status == "ok"), None)
             stats.append(job_stat(job, ok, last))
         return stats
+
+    async def privacy_request_counts(self, today: date) -> RequestCounts:
+        requests = list(self.state.get("privacy_requests", {}).values())
+        return RequestCounts(
+            open=sum(1 for r in requests if r.status.value == "open"),
+            overdue=sum(1 for r in requests if r.overdue(today)),
+        )
 
 
 class StaticProbe:

@@ -5,12 +5,12 @@ statement each), so it stands apart from PiccoloRepository and its unit of work.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from piccolo.query.methods.select import Count, Min
 
-from ats.ports_signals import JobStat, OutboxBacklog
+from ats.ports_signals import JobStat, OutboxBacklog, RequestCounts
 from storage import tables as t
 
 PENDING = "pending"
@@ -65,3 +65,13 @@ class PiccoloMetrics:
             )
             stats.append(job_stat(job, ok, last))
         return stats
+
+    async def privacy_request_counts(self, today: date) -> RequestCounts:
+        # ats.domain.privacy_requests.PrivacyRequest.overdue, as one WHERE clause: open, and
+        # the extended due date (else the first one) before today.
+        table = t.PrivacyRequest
+        is_open = table.status == "open"
+        late = (table.extended_due_on.is_null() & (table.due_on < today)) | (table.extended_due_on < today)
+        opened = await table.count().where(is_open).run()
+        overdue = await table.count().where(is_open & late).run()
+        return RequestCounts(open=opened, overdue=overdue)

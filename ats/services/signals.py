@@ -4,10 +4,9 @@ time: global across processes, unlike the per-process counters of ats.metrics.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from ats.ports_signals import JobStat, MetricsRepository, OutboxBacklog
-from jobs.runs import JOBS
+from ats.ports_signals import JobStat, MetricsRepository, OutboxBacklog, RequestCounts
 
 
 @dataclass(frozen=True)
@@ -15,7 +14,14 @@ class Snapshot:
     at: datetime
     outbox: OutboxBacklog
     jobs: list[JobStat]
+    requests: RequestCounts
 
 
-async def snapshot(reader: MetricsRepository, now: datetime) -> Snapshot:
-    return Snapshot(at=now, outbox=await reader.outbox_backlog(), jobs=await reader.job_stats(JOBS))
+async def snapshot(reader: MetricsRepository, now: datetime, jobs: tuple[str, ...]) -> Snapshot:
+    return Snapshot(
+        at=now,
+        outbox=await reader.outbox_backlog(),
+        jobs=await reader.job_stats(jobs),
+        # Due dates are calendar dates (DESIGN §11); judged on the UTC date.
+        requests=await reader.privacy_request_counts(now.astimezone(UTC).date()),
+    )

@@ -19,9 +19,10 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ats.bootstrap import Container
-from ats.web import api, candidate, candidate_links, export_pages
+from ats.web import api, candidate, candidate_links, export_pages, health, request_pages
 from ats.web.csrf import MultipartOnlyWhereExpected, skip_middleware_check
 from ats.web.ratelimit import RateLimit, RateLimiter
+from ats.web.request_log import RequestLog
 from ats.web.rules import enforce, guarded, public
 from ats.web.security import LOOPBACK_HOSTS, BodyLimit, FormGuard, HostCheck, SecurityHeaders
 
@@ -57,9 +58,6 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     # `ats serve --embedded` seeds made-up people (ats/services/demo.py): every panel page says so.
     templates.env.globals["demo_data"] = bool(container.extras.get("demo_data"))
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     async def favicon(request: Request) -> Response:
         # Browsers ask for /favicon.ico on their own; answer with the app's icon, not a 404.
         return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
@@ -72,6 +70,8 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await container.startup()
+        metrics_port = health.metrics_port(container)  # ATS_METRICS_PORT, when set
+        await metrics_port.__aenter__()
         stop = asyncio.Event()
         task = None
         if run_jobs:
@@ -85,13 +85,14 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
             stop.set()
             if task is not None:
                 await task
+            await metrics_port.__aexit__(None, None, None)
             await container.shutdown()
 
     app = Starlette(
         # Deny by default: any route without a declared access rule answers 404 (ats.web.rules).
         routes=enforce(
             [
-                guarded("/healthz", healthz, rule=public("liveness")),
+                *health.routes(container),  # /healthz, /readyz, /metrics (with ATS_METRICS_TOKEN)
                 guarded("/favicon.ico", favicon, rule=public("the site icon")),
                 Mount("/api/v1", routes=api.routes(deps, production=settings.production)),
                 Mount("/admin", routes=admin_routes(deps, templates, production=settings.production)),
@@ -99,6 +100,7 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
                 *candidate.routes(deps, templates),
                 *candidate_links.routes(deps, templates),
                 *export_pages.routes(deps, templates),
+                *request_pages.routes(deps, templates),
             ]
         ),
         middleware=[
@@ -154,7 +156,8 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
         *settings.ats_allowed_hosts,
         *([] if settings.production else LOOPBACK_HOSTS),
     ]
-    secured = SecurityHeaders(HostCheck(throttled, hosts), hsts=settings.production)
+    # Outermost: every request, refused ones too, gets its id and one log line (ats.web.request_log).
+    secured = RequestLog(SecurityHeaders(HostCheck(throttled, hosts), hsts=settings.production))
     secured.routes = app.routes  # type: ignore[attr-defined]  # see route_table
     return secured  # type: ignore[return-value]
 

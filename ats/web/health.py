@@ -28,6 +28,7 @@ from ats.ports_signals import MetricsRepository, Probe
 from ats.services.health import readiness
 from ats.services.signals import snapshot
 from ats.web.rules import guarded, public
+from jobs.runs import JOBS
 from storage.memory_signals import MemoryMetrics
 from storage.metrics_repository import PiccoloMetrics
 from storage.probes import BucketProbe, DatabaseProbe
@@ -55,7 +56,7 @@ def scraper(container: Container, reader: MetricsRepository) -> Callable[[], Awa
 
     async def gauges() -> list[metrics.Gauge]:
         try:
-            taken = await snapshot(reader, container.deps.clock.now())
+            taken = await snapshot(reader, container.deps.clock.now(), JOBS)
         except Exception as exc:
             log.warning("metrics: database figures unavailable (%s)", type(exc).__name__)
             return [metrics.Gauge("ats_metrics_database_ok", metrics.DB_OK_HELP, [({}, 0.0)])]

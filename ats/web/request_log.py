@@ -48,18 +48,13 @@ class RequestLog:
         token = REQUEST_ID.set(rid)
         started = time.perf_counter()
         status = 500
+        logged = False
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                message["headers"] = [*headers, (b"x-request-id", rid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
+        def log_once() -> None:
+            nonlocal logged
+            if logged:
+                return
+            logged = True
             # Probes and scrapes every few seconds would drown the rest: logged at DEBUG.
             quiet = scope.get("path") in ("/healthz", "/readyz", "/metrics") and status < 400
             log.log(
@@ -72,4 +67,21 @@ class RequestLog:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                message["headers"] = [*headers, (b"x-request-id", rid.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Before the last byte goes out: the line is written by the time the client has
+                # the answer (background tasks run after it, outside the duration).
+                log_once()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log_once()  # no complete response: an error, or the client went away
             REQUEST_ID.reset(token)

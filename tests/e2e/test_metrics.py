@@ -77,6 +77,7 @@ def test_counters_move_with_intake_and_a_refused_upload_and_name_no_one(metered:
     assert value(after, refusals, reason="unsupported_type") == value(before, refusals, reason="unsupported_type") + 1
     assert value(after, "ats_metrics_database_ok") == 1
     assert ("ats_outbox_pending_messages", ()) in samples(after)
+    assert ("ats_privacy_requests_overdue", ()) in samples(after)
     for personal in (person["full_name"], person["email"], "Metricsworth", stored.json()["id"], stored.json()["reference"]):
         assert personal.lower() not in after.lower()
 

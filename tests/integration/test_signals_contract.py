@@ -76,3 +76,31 @@ async def test_outbox_backlog_counts_pending_messages_only(world: tuple[Any, Any
         await tx.outbox_finished(rows[0].id, status="delivered", at=T0, error=None)
     backlog = await reader.outbox_backlog()
     assert backlog.pending == 2 and backlog.oldest_created_at == T0 + timedelta(minutes=1)
+
+
+@BACKENDS
+async def test_privacy_requests_open_and_overdue(world: tuple[Any, Any]) -> None:
+    from datetime import date
+
+    from ats.domain.privacy_requests import PrivacyRequest, RequestStatus
+
+    uow, reader = world
+    today = date(2026, 4, 10)
+
+    def request(status: RequestStatus, due: date | None, extended: date | None = None) -> PrivacyRequest:
+        return PrivacyRequest(
+            uuid4(), "access", status, "someone@example.com", None, None, T0, due_on=due, extended_due_on=extended
+        )
+
+    async with uow.transaction() as tx:
+        for item in (
+            request(RequestStatus.OPEN, date(2026, 4, 9)),  # overdue
+            request(RequestStatus.OPEN, date(2026, 4, 10)),  # due today: not yet overdue
+            request(RequestStatus.OPEN, date(2026, 4, 1), extended=date(2026, 6, 1)),  # extended: on time
+            request(RequestStatus.OPEN, date(2026, 2, 1), extended=date(2026, 4, 1)),  # extended, overdue
+            request(RequestStatus.FULFILLED, date(2026, 3, 1)),  # decided: neither
+            request(RequestStatus.AWAITING_VERIFICATION, None),  # the clock has not started
+        ):
+            await tx.add_privacy_request(item)
+    counts = await reader.privacy_request_counts(today)
+    assert (counts.open, counts.overdue) == (4, 2)
