@@ -25,8 +25,9 @@ from starlette.routing import Route
 
 from admin.panel import Panel, uuid_param
 from ats.domain.actors import Actor
-from ats.domain.errors import DomainError, Forbidden, NotFound
+from ats.domain.errors import DomainError, Forbidden, NotFound, ValidationError
 from ats.domain.model import Role
+from ats.domain.privacy_requests import RequestStatus
 from ats.services import privacy_requests
 from ats.web.csrf import form_token_ok, is_multipart
 from ats.web.errors import status_for
@@ -83,8 +84,26 @@ def routes(panel: Panel) -> list[Route]:
         return await render(request, actor, rid, status_for(exc), state)
 
     async def queue(request: Request, actor: Actor) -> Response:
-        cases = await privacy_requests.queue(deps, actor)
-        response = panel.page(request, "admin_requests.html", actor=actor, cases=cases, today=deps.clock.now().date())
+        """Open cases by default (unverified ones are nobody's case yet); `?status=` another
+        status, or `all`. A bad status is shown beside the filter over the open cases (422)."""
+        asked = request.query_params.get("status", "open")
+        problem, status = None, 200
+        try:
+            cases = await privacy_requests.queue(deps, actor, status=None if asked == "all" else asked)
+        except ValidationError as exc:
+            problem, status = exc.message, 422
+            cases = await privacy_requests.queue(deps, actor, status="open")
+        response = panel.page(
+            request,
+            "admin_requests.html",
+            status,
+            actor=actor,
+            cases=cases,
+            today=deps.clock.now().date(),
+            asked=asked,
+            statuses=[*(s.value for s in RequestStatus), "all"],
+            problem=problem,
+        )
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -350,3 +350,23 @@ def test_a_rectification_with_a_replacement_cv_is_decided_in_the_panel(world: tu
     application = uuid.UUID(created["id"])
     digests = sql_all(live.database_url, "SELECT sha256 FROM records WHERE application_id = $1 AND record_type = 'cv'", application)
     assert digests == [(hashlib.sha256(new_cv).hexdigest(),)]
+
+
+def test_the_queue_shows_open_cases_unless_another_status_is_asked_for(
+    world: tuple[Live, SmtpServer, FixedClock],
+) -> None:
+    live, smtp, _ = world
+    applied(live)
+    officer = add_staff(live, email="dpo@example.com", role="privacy_officer")
+    with live.client() as client:
+        open_case = request_id(ask(client, kind="access"))
+        assert send_code(client, open_case, latest_code(smtp, KNOWN)).status_code == 200
+        unverified = request_id(ask(client, email=UNKNOWN, kind="erasure"))
+        assert admin_login(client, officer).status_code == 303
+        default, waiting = client.get("/admin/requests"), client.get("/admin/requests?status=awaiting_verification")
+        everything, bad = client.get("/admin/requests?status=all"), client.get("/admin/requests?status=<b>x</b>")
+    assert open_case in default.text and unverified not in default.text
+    assert unverified in waiting.text and open_case not in waiting.text
+    assert open_case in everything.text and unverified in everything.text
+    assert bad.status_code == 422 and 'id="status-error"' in bad.text and "<b>x</b>" not in bad.text
+    assert open_case in bad.text  # the open cases under the error
