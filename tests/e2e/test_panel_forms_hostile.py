@@ -29,6 +29,7 @@ from ats.web.csrf import MULTIPART_FORMS
 from ats.web.rules import rule_of, walk
 from tests.e2e.access_world import World, world_fixture
 from tests.e2e.support import csrf_field, multipart, sql_all
+from tests.e2e.test_access_matrix import privacy_request
 
 MARKUP = '<script>alert("x")</script>'
 ODD_TEXT = {
@@ -45,10 +46,18 @@ NOT_SHOWN = {
     "/admin/applications/{application_id}/referees": {"full_name": 200, "email": 254, "relationship": 200},
     "/admin/applications/{application_id}/referees/{referee_id}/report": {f"q{n}": 4000 for n in range(1, 5)},
     "/admin/applications/{application_id}/offer/answer": {"answer": None, "note": 500},
+    # A data-subject request's forms show only while it is open (admin/templates/admin_request.html);
+    # the world's request awaits its code, so each is refused by its fields or as not open (409).
+    "/admin/requests/{request_id}/extension": {"months": None, "reason": 2000},
+    "/admin/requests/{request_id}/decision": {
+        "decision": None, "reason": 2000, "full_name": 200, "email": 254, "phone": 40, "country": 2,
+        "compelling_ground": 2000, "which": None,
+    },
 }
 # Audit events a refused form may append: a failed sign-in is recorded (that is its point), and
 # a refused workflow form shows the application page again, a read that is audited (invariant 6).
-READS = {"user.login_failed", "application.viewed"}
+# A refused request form shows the case again, also an audited read.
+READS = {"user.login_failed", "application.viewed", "privacy_request.read"}
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
@@ -102,6 +111,7 @@ def _fill(world: World, path: str) -> str:
         "user_id": str(world.victim.id),
         "token_id": world.victim_token_id,
         "record_id": a.records["cv"],
+        "request_id": privacy_request(world),
     }
     return _PARAM.sub(lambda m: ids[m.group(1)], path)
 
