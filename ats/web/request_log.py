@@ -57,8 +57,13 @@ class RequestLog:
             logged = True
             # Probes and scrapes every few seconds would drown the rest: logged at DEBUG.
             quiet = scope.get("path") in ("/healthz", "/readyz", "/metrics") and status < 400
+            level = logging.DEBUG if quiet else logging.INFO
+            # Below the configured level a request costs this check only: no route template,
+            # no `extra` dict, no LogRecord (the download path runs through here; bench/download.py).
+            if not log.isEnabledFor(level):
+                return
             log.log(
-                logging.DEBUG if quiet else logging.INFO,
+                level,
                 "request",
                 extra={
                     "method": scope.get("method"),
