@@ -57,6 +57,9 @@ class Application(Table, tablename="applications"):
     erasure_claim = Varchar(length=64, null=True, default=None)
     erasure_claim_expires = Timestamptz(null=True, default=None)
     erasure_started_at = Timestamptz(null=True, default=None)
+    # Why it is being erased ("erasure-request", "objection"; NULL: expiry), kept with the claim so
+    # the run that finishes it writes the tombstone's true reason. Migration 2026-12-03 10:30.
+    erasure_reason = Varchar(length=32, null=True, default=None)
 
 
 class Record(Table, tablename="records"):
@@ -253,6 +256,9 @@ class PrivacyRequest(Table, tablename="privacy_requests"):
     kind = Varchar(length=32)
     status = Varchar(length=32, index=True)
     email = Varchar(length=254)
+    # Once a closed request is old enough, `email` is emptied and this keyed digest kept
+    # (ats.services.request_upkeep). Migration 2026-12-03 10:30.
+    email_digest = Varchar(length=64, null=True, default=None)
     reference = Varchar(length=20, null=True, default=None)
     details = Varchar(length=2000, null=True, default=None)
     received_at = Timestamptz()

@@ -67,6 +67,9 @@ class PrivacyRequest:
     decision_reason: str | None = None
     decided_at: datetime | None = None
     decided_by: str | None = None
+    # Set (and `email` emptied) once a closed request has been kept long enough
+    # (ats.services.request_upkeep): a keyed digest of the address, for accountability only.
+    email_digest: str | None = None
 
     @property
     def current_due_on(self) -> date | None:
