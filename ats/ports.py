@@ -257,6 +257,9 @@ class Claimed:
     submitted_at: datetime
     retention_until: datetime | None
     versions: list[tuple[str, str]]
+    # The reason the claim was made with (an erasure on request, an objection), kept on the row
+    # so whichever run finishes it writes that reason; None: the caller's (expiry's).
+    reason: str | None = None
 
 
 @dataclass

@@ -15,12 +15,13 @@ from ats.ports import Claimed
 
 class RightsRepository(Protocol):
     async def claim_applications(
-        self, ids: Sequence[UUID], *, worker: str, now: datetime, lease_until: datetime
+        self, ids: Sequence[UUID], *, worker: str, now: datetime, lease_until: datetime, reason: str | None = None
     ) -> list[Claimed]:
         """Claim the named applications for erasure now, whatever their retention date, as
         RetentionRepository.claim_due does for due ones: skipped when a legal hold stands or a
         live worker holds a claim; a lapsed claim is taken over. Destroys their data keys.
-        Call inside a transaction."""
+        `reason` is stored with the claim (claim_due hands it back when it finishes a lapsed
+        one). Call inside a transaction."""
         ...
 
     async def set_restricted(self, application_id: UUID, at: datetime | None) -> None:

@@ -99,8 +99,9 @@ class MemoryRetention:
             versions = [
                 (r.object_key, r.version_id) for r in self.state["records"].values() if r.application_id == a.id
             ]
+            reason = self.state.setdefault("erasure_reasons", {}).get(a.id)
             result.append(
-                Claimed(a.id, a.reference, a.position_id, a.person_id, a.submitted_at, a.retention_until, versions)
+                Claimed(a.id, a.reference, a.position_id, a.person_id, a.submitted_at, a.retention_until, versions, reason)
             )
         return result
 
@@ -116,13 +117,14 @@ class MemoryRetention:
         records = self.state["records"]
         for record_id in [k for k, r in records.items() if r.application_id in owned]:
             del records[record_id]
-        for name in ("referees", "consents", "checks", "outbox"):  # outbox: its mail (DESIGN §10)
+        for name in ("referees", "consents", "checks", "outbox", "export_links"):  # outbox: its mail (DESIGN §10)
             table = self.state.setdefault(name, {})
             for key in [k for k, row in table.items() if row.application_id in owned]:
                 del table[key]
         for app_id in owned:
             self.state["applications"].pop(app_id, None)
             self._claims().pop(app_id, None)
+            self.state.setdefault("erasure_reasons", {}).pop(app_id, None)
         needed = {a.person_id for a in self.state["applications"].values()}
         for claim in claims:
             if claim.application_id in owned and claim.person_id not in needed:

@@ -14,7 +14,7 @@ class MemoryRights:
     state: dict[str, dict[Any, Any]]
 
     async def claim_applications(
-        self, ids: Sequence[UUID], *, worker: str, now: datetime, lease_until: datetime
+        self, ids: Sequence[UUID], *, worker: str, now: datetime, lease_until: datetime, reason: str | None = None
     ) -> list[Claimed]:
         claims = self.state.setdefault("claims", {})
         result = []
@@ -26,10 +26,11 @@ class MemoryRights:
             if not (free or (a.id in claims and claims[a.id][1] < now)):
                 continue
             claims[a.id] = (worker, lease_until)
+            self.state.setdefault("erasure_reasons", {})[a.id] = reason
             self.state["data_keys"].pop(a.id, None)
             versions = [(r.object_key, r.version_id) for r in self.state["records"].values() if r.application_id == a.id]
             result.append(
-                Claimed(a.id, a.reference, a.position_id, a.person_id, a.submitted_at, a.retention_until, versions)
+                Claimed(a.id, a.reference, a.position_id, a.person_id, a.submitted_at, a.retention_until, versions, reason)
             )
         return result
 

@@ -111,6 +111,7 @@ class RetentionQueries:
                 t.Application.person_id,
                 t.Application.submitted_at,
                 t.Application.retention_until,
+                t.Application.erasure_reason,
             )
             .where(
                 (
@@ -158,6 +159,7 @@ class RetentionQueries:
                 submitted_at=a["submitted_at"],
                 retention_until=a["retention_until"],
                 versions=by_app[a["id"]],
+                reason=a["erasure_reason"],  # a lapsed erasure on request keeps its reason
             )
             for a in apps
         ]
@@ -185,6 +187,8 @@ class RetentionQueries:
         await t.ConsentRequest.delete().where(t.ConsentRequest.application_id.is_in(erased_ids)).run()
         await t.BackgroundCheck.delete().where(t.BackgroundCheck.application_id.is_in(erased_ids)).run()
         await t.Outbox.delete().where(t.Outbox.application_id.is_in(erased_ids)).run()  # its mail (DESIGN §10)
+        # Its export download links (ids and times; their export records went with the records).
+        await t.ExportLink.delete().where(t.ExportLink.application_id.is_in(erased_ids)).run()
         people = list({c.person_id for c in claims if c.application_id in erased})
         # Only this batch's people, and only their remaining applications: the subquery uses
         # the person_id index, so the cost follows the batch, not the table.

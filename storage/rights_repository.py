@@ -17,7 +17,7 @@ class RightsQueries:
     engine: Any
 
     async def claim_applications(
-        self, ids: Sequence[UUID], *, worker: str, now: datetime, lease_until: datetime
+        self, ids: Sequence[UUID], *, worker: str, now: datetime, lease_until: datetime, reason: str | None = None
     ) -> list[Claimed]:
         if not ids:
             return []
@@ -49,6 +49,7 @@ class RightsQueries:
                 t.Application.erasure_claim: worker,
                 t.Application.erasure_claim_expires: lease_until,
                 t.Application.erasure_started_at: now,
+                t.Application.erasure_reason: reason,
             }
         ).where(t.Application.id.is_in(claimed)).run()
         versions = await t.Record.select(
@@ -67,6 +68,7 @@ class RightsQueries:
                 submitted_at=a["submitted_at"],
                 retention_until=a["retention_until"],
                 versions=by_app[a["id"]],
+                reason=reason,
             )
             for a in apps
         ]

@@ -131,7 +131,8 @@ async def finish_erasures(
     if done:
         erased_at = deps.clock.now()
         async with deps.uow.transaction() as tx:
-            erased = await tx.complete_erasures(done, worker, [_tombstone(c, erased_at, reason) for c in done])
+            # A claim made with its own reason (an erasure on request left to this job) keeps it.
+            erased = await tx.complete_erasures(done, worker, [_tombstone(c, erased_at, c.reason or reason) for c in done])
             if erased:
                 await tx.append_audit(
                     [
@@ -140,7 +141,7 @@ async def finish_erasures(
                             "application.erased",
                             application_id=c.application_id,
                             position_id=c.position_id,
-                            details={"reason": reason, "versions_deleted": len(c.versions)},
+                            details={"reason": c.reason or reason, "versions_deleted": len(c.versions)},
                         )
                         for c in done
                         if c.application_id in erased

@@ -50,7 +50,7 @@ async def _erase(deps: Deps, subject: Subject, *, actor: Actor, now: datetime, r
     worker = f"rights:{uuid.uuid4().hex}"
     async with deps.uow.transaction() as tx:
         claims = await tx.claim_applications(
-            list(apps), worker=worker, now=now, lease_until=now + expiry.LEASE
+            list(apps), worker=worker, now=now, lease_until=now + expiry.LEASE, reason=reason
         )
         if claims:
             await tx.append_audit(
@@ -95,16 +95,22 @@ def _erasure_outcome(result: Erasure, *, what: str) -> Outcome:
     reason = f"{what}: {len(result.erased)} application(s) erased now, {result.before} already erased."
     if result.unfinished:
         reason += f" {result.unfinished} with keys destroyed and object deletion left to the expiry job."
-    return Outcome(
-        fulfilled=True,
-        reason=reason,
-        message=(
-            "We have erased your data: your application(s), documents and contact details. What "
-            "remains is a record that the erasure took place, without your personal data."
-            if done
-            else "We hold no application of yours to erase."
-        ),
+    message = (
+        "We have erased your data: your application(s), documents and contact details. What "
+        "remains is a record that the erasure took place, without your personal data."
+        if done
+        else "We hold no application of yours to erase."
     )
+    if result.unfinished:
+        # Keys destroyed in the claim's commit (crypto-shredding, DESIGN §5): the stored copies
+        # cannot be read by anyone from now on; the daily expiry run deletes them and the rows.
+        message = (
+            "We have erased your data. Your documents became unreadable at once: the keys that "
+            "encrypted them are destroyed. The last stored copies and your contact details are "
+            "removed by our next daily erasure run. What remains after it is a record that the "
+            "erasure took place, without your personal data."
+        )
+    return Outcome(fulfilled=True, reason=reason, message=message)
 
 
 async def erase(deps: Deps, subject: Subject, *, actor: Actor, now: datetime) -> Outcome:
