@@ -37,6 +37,7 @@ from ats.services import accounts, applications, positions
 from ats.services.applications import Upload
 from ats.services.deps import Deps
 from storage import crypto
+from storage.crypto import IntegrityError
 from storage.memory import (
     FixedClock,
     MemoryBlobStore,
@@ -514,6 +515,32 @@ async def test_read_document_returns_plaintext_and_is_audited(world: World) -> N
     assert event.details == {"record_type": "cv"}
     assert audit_chain.verify(world.repo.audit) is None
     _audit_has_no_personal_data(world)
+
+
+async def test_read_document_returns_nothing_unless_its_audit_event_is_stored(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The audit append runs while the object is fetched: a failed append still keeps the bytes back.
+    _, record = await _submitted_cv(world)
+
+    async def refused(events: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(world.uow, "append_audit_alone", refused)
+    with pytest.raises(RuntimeError, match="audit store unavailable"):
+        await applications.read_document(world.deps, recruiter(), record.id)
+
+
+async def test_a_download_whose_object_fails_is_still_audited(world: World) -> None:
+    # The authorised read is recorded even when the fetch then fails (a bad object): no read of a
+    # document goes unaudited, and an attempt is kept rather than lost.
+    _, record = await _submitted_cv(world)
+    (stored,) = world.blobs.objects[record.object_key]
+    stored["body"] = stored["body"][:-1] + bytes([stored["body"][-1] ^ 1])  # one bit of the tag flipped
+    before = len(world.repo.audit)
+    with pytest.raises(IntegrityError):
+        await applications.read_document(world.deps, recruiter(), record.id)
+    assert [e.action for e in world.repo.audit[before:]] == ["record.downloaded"]
 
 
 @pytest.mark.parametrize("actor", [CANDIDATE, SYSTEM, Actor(kind="user", user_id=uuid4(), role=None)])
