@@ -1,4 +1,4 @@
-"""One application: its page, moving it, legal holds, downloading a record."""
+"""One application: its page, moving it, legal holds, lifting a restriction, downloading a record."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from starlette.routing import Route
 from admin.panel import Panel, download_headers, uuid_param
 from ats.domain.access import Action
 from ats.domain.actors import Actor
+from ats.domain.errors import Conflict, ValidationError
 from ats.domain.model import Role
 from ats.domain.records import tags_for
-from ats.services import applications, retention, workflow
+from ats.services import applications, restrictions, retention, workflow
+from ats.web.errors import status_for
 from ats.web.rules import CANDIDATE_DATA, HIRING, Rule, staff
 
 
@@ -63,6 +65,22 @@ def routes(panel: Panel) -> list[Route]:
         )
         return RedirectResponse(f"/admin/applications/{application_id}", status_code=303)
 
+    async def lift_restriction(request: Request, actor: Actor) -> Response:
+        # GDPR Art. 18(3): the candidate is mailed the reason before the restriction goes. A
+        # refusal shows the page again with the message beside the form and the reason typed.
+        application_id = uuid_param(request, "application_id")
+        form = await request.form(max_files=0, max_fields=3)
+        reason = form.get("reason")
+        try:
+            await restrictions.lift(deps, actor, application_id, reason=reason)
+        except (ValidationError, Conflict) as exc:
+            errors = {"restriction-reason": exc.message}
+            values = {"reason": reason if isinstance(reason, str) else ""}
+            return await render_application(
+                panel, request, actor, application_id, status=status_for(exc), lift_errors=errors, lift_values=values
+            )
+        return RedirectResponse(f"/admin/applications/{application_id}", status_code=303)
+
     async def download(request: Request, actor: Actor) -> Response:
         record, content = await applications.read_document(deps, actor, uuid_param(request, "record_id"))
         return Response(content, media_type=record.content_type, headers=download_headers(record.filename))
@@ -88,6 +106,12 @@ def routes(panel: Panel) -> list[Route]:
             "/applications/{application_id}/legal-hold",
             legal_hold,
             rule=staff(Role.PRIVACY_OFFICER, why="legal holds (GDPR Art. 17(3)(e))"),
+            methods=["POST"],
+        ),
+        panel.route(
+            "/applications/{application_id}/restriction",
+            lift_restriction,
+            rule=staff(Role.PRIVACY_OFFICER, why="lifting a restriction (GDPR Art. 18(3))"),
             methods=["POST"],
         ),
     ]

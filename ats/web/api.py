@@ -21,6 +21,7 @@ from ats.services import (
     pipeline,
     positions,
     references,
+    restrictions,
     retention,
     workflow,
 )
@@ -163,6 +164,13 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
             hold=request.method == "PUT",
         )
         return JSONResponse({"legal_hold": request.method == "PUT"})
+
+    async def lift_restriction(request: Request) -> Response:
+        # GDPR Art. 18(3): the person is mailed before the restriction goes (ats.services.restrictions).
+        body = await json_body(request)
+        application_id = _uuid(request, "application_id", "application")
+        await restrictions.lift(deps, request.state.actor, application_id, reason=body.get("reason"))
+        return JSONResponse({"restricted": False})
 
     async def transition(request: Request) -> Response:
         actor: Actor = request.state.actor
@@ -319,6 +327,12 @@ def routes(deps: Deps, *, production: bool = False) -> list[Route]:
             legal_hold,
             rule=staff(Role.PRIVACY_OFFICER, why="legal holds (GDPR Art. 17(3)(e))"),
             methods=["PUT", "DELETE"],
+        ),
+        api(
+            "/applications/{application_id}/restriction",
+            lift_restriction,
+            rule=staff(Role.PRIVACY_OFFICER, why="lifting a restriction (GDPR Art. 18(3))"),
+            methods=["DELETE"],
         ),
         *api_requests.routes(deps, api),  # data-subject requests (DESIGN §9, §11)
         api(

@@ -349,6 +349,13 @@ def _workflow_paths(uuid: dict, bearer: list) -> dict[str, Any]:
             "delete": _op("Lift a legal hold (privacy officer)", bearer,
                           _json_body({"reason": {"type": "string"}}, ["reason"]), "200", 401, 403, 404, 409, 422),
         },
+        "/applications/{application_id}/restriction": {
+            "parameters": app_param,
+            "delete": _op("Lift a restriction of processing (privacy officer; GDPR Art. 18(3): the candidate is "
+                          "mailed the reason first): 200 {restricted: false}; not restricted 409",
+                          bearer, _json_body({"reason": {"type": "string", "maxLength": 500}}, ["reason"]),
+                          "200", 401, 403, 404, 409, 422),
+        },
     }
 
 

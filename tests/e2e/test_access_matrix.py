@@ -114,6 +114,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{CHECK}/decision"): "workflow",
     ("PUT", f"{APP}/legal-hold"): "hold",
     ("DELETE", f"{APP}/legal-hold"): "hold",
+    ("DELETE", f"{APP}/restriction"): "hold",  # lifting a restriction (GDPR Art. 18(3))
     ("POST", f"{API}/privacy-requests"): "public",
     ("POST", f"{API}/privacy-requests/{{request_id}}/verification"): "public",
     ("GET", f"{API}/privacy-requests"): "requests",
@@ -132,6 +133,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/admin/records/{record_id}/download"): "record",
     ("POST", "/admin/applications/{application_id}/transition"): "move",
     ("POST", "/admin/applications/{application_id}/legal-hold"): "hold",
+    ("POST", "/admin/applications/{application_id}/restriction"): "hold",
     ("POST", "/admin/applications/{application_id}/referees"): "workflow",
     ("POST", "/admin/applications/{application_id}/referees/{referee_id}/report"): "workflow",
     ("POST", "/admin/applications/{application_id}/offer"): "workflow",
@@ -185,11 +187,13 @@ JSON_BODIES: dict[str, Any] = {
     "/decision": {"decision": "no-such-decision"},
     "/conclusion": {"outcome": "no-such-outcome"},
     "/legal-hold": {"reason": ""},
+    "/restriction": {"reason": ""},
 }
 MULTIPART_BODIES = {"/result": [("result", "no-such-result")]}
 FORM_FIELDS = {
     "/transition": {"to": "submitted"},
     "/legal-hold": {"action": "set", "reason": ""},
+    "/restriction": {"reason": ""},
     "/conclude": {"outcome": "no-such-outcome"},
     "/tokens": {"days": "not-a-number"},
     "/close": {"outcome": "no-such-outcome"},
