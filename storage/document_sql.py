@@ -141,7 +141,7 @@ async def document_scope(engine: Engine, record_id: UUID, user_id: UUID | None) 
     """The record with its application, position, assignment of `user_id` and data key; None
     when the record (or its application or position) does not exist."""
     if isinstance(engine, PooledSQLiteEngine):
-        return _scope_from(await _on_sqlite_thread(engine, _sqlite_scope, record_id, user_id))
+        return _scope_from(await engine.read_small(_sqlite_scope, record_id, user_id))
     if isinstance(engine, PostgresEngine):
         return _scope_from(await _postgres_scope(engine, record_id, user_id))
     raise TypeError(f"no document SQL for {type(engine).__name__}")

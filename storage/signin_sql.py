@@ -20,7 +20,7 @@ from piccolo.engine import Engine, PostgresEngine
 from ats.domain.model import User
 from ats.domain.tokens import ApiToken
 from storage import tables as t
-from storage.intake_sql import _on_sqlite_thread, postgres_fetchrow
+from storage.intake_sql import postgres_fetchrow
 from storage.rows import user_from
 from storage.sqlite_pool import PooledSQLiteEngine
 
@@ -63,7 +63,7 @@ def _sqlite_one(db: sqlite3.Connection, sql: str, value: Any) -> Row | None:
 
 async def _one(engine: Engine, sqlite_sql: str, postgres_sql: str, value: Any) -> Row | None:
     if isinstance(engine, PooledSQLiteEngine):
-        return await _on_sqlite_thread(engine, _sqlite_one, sqlite_sql, value)
+        return await engine.read_small(_sqlite_one, sqlite_sql, value)
     if isinstance(engine, PostgresEngine):
         row = await postgres_fetchrow(engine, postgres_sql, value)
         return dict(row) if row is not None else None
