@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ats.services import expiry, exports, mail, retention, sweep
+from ats.services import expiry, exports, mail, retention, sweep, upkeep
 from ats.services.deps import Deps
 from jobs import lease
 from jobs.runs import recorded
@@ -40,6 +40,8 @@ def default_schedule(*, production: bool) -> list[Schedule]:
         Schedule("expire", timedelta(days=1), lambda d: expiry.erase_due(d, production=production)),
         # What the after-commit send could not deliver, with backoff (ats.services.mail).
         Schedule("mail", timedelta(minutes=1), lambda d: mail.deliver(d)),
+        # Old job runs purged, ended requests' addresses pseudonymised (ats.services.upkeep).
+        Schedule("upkeep", timedelta(days=1), lambda d: upkeep.run(d)),
     ]
 
 

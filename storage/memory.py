@@ -48,6 +48,7 @@ from storage.memory_pipeline import MemoryPipeline
 from storage.memory_requests import MemoryRequests
 from storage.memory_retention import MemoryRetention
 from storage.memory_rights import MemoryRights
+from storage.memory_upkeep import MemoryUpkeep
 from storage.memory_workflow import MemoryWorkflow
 
 MAX_TAGS = 10  # S3's limit per object
@@ -171,6 +172,7 @@ class MemoryRepository(
     MemoryLeases,
     MemoryRights,
     MemoryRequests,
+    MemoryUpkeep,
 ):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {

@@ -46,6 +46,7 @@ from storage.rows import (
     user_from,
 )
 from storage.sqlite_pool import PooledSQLiteEngine
+from storage.upkeep_repository import UpkeepQueries
 from storage.workflow_repository import WorkflowQueries
 
 
@@ -65,6 +66,7 @@ class PiccoloRepository(
     LeaseQueries,
     RightsQueries,
     RequestQueries,
+    UpkeepQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
