@@ -29,6 +29,7 @@ from storage import document_sql, intake_sql
 from storage import tables as t
 from storage.accounts_repository import AccountQueries
 from storage.assignments_repository import AssignmentQueries
+from storage.audit_batch import GroupCommit
 from storage.document_repository import DocumentQueries
 from storage.exports_repository import ExportQueries
 from storage.lease_repository import LeaseQueries
@@ -255,6 +256,7 @@ class PiccoloUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.repo = PiccoloRepository(engine)
+        self._read_audit = GroupCommit(lambda events: document_sql.append_audit(engine, events))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PiccoloRepository]:
@@ -280,8 +282,9 @@ class PiccoloUnitOfWork:
 
     async def append_audit_alone(self, events: list[AuditEvent]) -> None:
         """Append `events` in a transaction of their own, in one trip (storage/document_sql.py):
-        a read's audit event, committed when this returns."""
-        await document_sql.append_audit(self.engine, events)
+        a read's audit event, committed when this returns. Concurrent reads share one
+        transaction (storage/audit_batch.py)."""
+        await self._read_audit.append(events)
 
     async def save_submission(self, submission: NewSubmission) -> None:
         try:
