@@ -258,7 +258,7 @@ async def _postgres_save(engine: PostgresEngine, s: NewSubmission) -> None:
 async def lookup(engine: Engine, position_id: UUID, email: str) -> tuple[Row | None, UUID | None]:
     """The position's row, and an application to it under this email if there is one."""
     if isinstance(engine, PooledSQLiteEngine):
-        return await _on_sqlite_thread(engine, _sqlite_lookup, position_id, email)
+        return await engine.read_small(_sqlite_lookup, position_id, email)  # two indexed reads
     if isinstance(engine, PostgresEngine):
         return await _postgres_lookup(engine, position_id, email)
     raise TypeError(f"no intake SQL for {type(engine).__name__}")
