@@ -10,9 +10,11 @@ from admin import (
     admin_pages,
     application_pages,
     background_pages,
+    dashboard_pages,
     mailbox,
     position_pages,
     request_pages,
+    ropa_pages,
     session_pages,
     workflow_pages,
 )
@@ -32,6 +34,8 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
             *background_pages.routes(panel),
             *admin_pages.routes(panel),
             *request_pages.routes(panel),
+            *dashboard_pages.routes(panel),
+            *ropa_pages.routes(panel),
             *mailbox.routes(panel),  # development only
         ]
     )

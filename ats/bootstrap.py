@@ -10,6 +10,7 @@ from typing import Any
 
 from piccolo.engine import Engine
 
+from ats.domain.oversight import OversightConfig
 from ats.policy_loader import load_policy
 from ats.ports import BlobStore, Clock, Inbox, KeyProvider, Mailer, UnitOfWork
 from ats.services.deps import Deps
@@ -105,6 +106,12 @@ def build(
         # The per-client sign-in budget is ATS_RATE_LIMITS' `login`; the per-account one is fixed.
         login_throttle=LoginThrottle(client=settings.ats_rate_limits["login"]),
         requests=RequestDesk(settings.ats_secret_key.get_secret_value()),
+        oversight=OversightConfig(
+            stale_position_months=settings.ats_stale_position_months,
+            storage_region=settings.aws_region,
+            controller=settings.ats_controller_name,
+            privacy_contact=settings.ats_privacy_contact,
+        ),
     )
     return Container(
         settings=settings, deps=deps, engine=engine, emulator=emulator, s3=s3, kms=kms, smtp_server=smtp_server

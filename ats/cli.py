@@ -221,11 +221,11 @@ def _progress(label: str) -> Callable[[int], None] | None:
 
 
 def cmd_jobs_expire(args: argparse.Namespace) -> None:
-    from ats.services import expiry
+    from ats.services import dashboard
     from jobs.runs import recorded
 
     async def work(c: Container) -> Any:
-        call = lambda: expiry.erase_due(  # noqa: E731
+        call = lambda: dashboard.expire_checked(  # noqa: E731
             c.deps,
             as_of=_when(args.as_of, "--as-of"),
             dry_run=args.dry_run,
@@ -245,7 +245,10 @@ def cmd_jobs_expire(args: argparse.Namespace) -> None:
     else:
         print(f"erased {report.erased}, held {report.held}, restricted {report.restricted}, failed {report.failed}"
               + (f", due {report.due} (dry run)" if report.dry_run else ""))
-    if report.failed:
+    if report.overdue:  # issue 11: due for over a day, neither held nor restricted, still stored
+        print(f"ats: {report.overdue} application(s) overdue for more than a day (see the retention dashboard)",
+              file=sys.stderr)
+    if report.failed or report.overdue:
         raise SystemExit(EXIT_FAILED)
 
 
@@ -402,6 +405,7 @@ def parser() -> argparse.ArgumentParser:
 
     __import__("ats.cli_ops").cli_ops.register(sub)  # ats doctor
     __import__("ats.cli_requests").cli_requests.register(sub)  # ats requests list
+    __import__("ats.cli_oversight").cli_oversight.register(sub)  # ats ropa --json
     jobs = sub.add_parser("jobs").add_subparsers(dest="jobs_command", required=True)
     expire = jobs.add_parser("expire", help="erase applications whose retention has run out")
     expire.add_argument("--as-of", help="ISO time to judge due-ness at (future refused in production)")

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     ats_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # One JSON object per line (production default) or plain text lines (development default).
     ats_log_format: Literal["json", "text"] | None = None
+    # Positions open longer than this are flagged on the retention dashboard (issue 11 item 6).
+    ats_stale_position_months: int = Field(default=12, ge=1, le=120)
     # True only for `ats serve --embedded`: talk to the local emulator with fake credentials.
     embedded: bool = False
 

@@ -11,7 +11,7 @@ from typing import Any
 from ats.ports import JobRunRow
 from ats.services.deps import Deps
 
-JOBS = ("expire", "retag", "sweep", "mail", "exports", "upkeep")
+JOBS = ("expire", "retag", "sweep", "mail", "exports", "upkeep", "oversight")
 
 
 async def recorded(
@@ -32,7 +32,8 @@ async def recorded(
         summary = report.as_dict()
         run.counts = {k: v for k, v in summary.items() if isinstance(v, int | bool | str)}
         run.errors = summary.get("errors", [])[:100]
-        run.status = "failed" if summary.get("failed") else "ok"
+        # `overdue`: the expiry alert of issue 11 (ats.services.dashboard.expire_checked).
+        run.status = "failed" if summary.get("failed") or summary.get("overdue") else "ok"
     except Exception as exc:
         run.status = "error"
         run.errors = [{"error": type(exc).__name__, "where": traceback.extract_tb(exc.__traceback__)[-1].name}]

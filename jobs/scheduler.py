@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ats.services import expiry, exports, mail, retention, sweep, upkeep
+from ats.services import dashboard, exports, mail, retention, stale, sweep, upkeep
 from ats.services.deps import Deps
 from jobs import lease
 from jobs.runs import recorded
@@ -37,11 +37,14 @@ def default_schedule(*, production: bool) -> list[Schedule]:
         Schedule("sweep", timedelta(hours=1), lambda d: sweep.sweep_orphans(d)),
         # Data-subject exports are kept 7 days (DESIGN §11); purged within the hour after.
         Schedule("exports", timedelta(hours=1), lambda d: exports.purge_expired(d)),
-        Schedule("expire", timedelta(days=1), lambda d: expiry.erase_due(d, production=production)),
+        # Fails (recorded, alerting) when anything due for over a day is still stored unexplained.
+        Schedule("expire", timedelta(days=1), lambda d: dashboard.expire_checked(d, production=production)),
         # What the after-commit send could not deliver, with backoff (ats.services.mail).
         Schedule("mail", timedelta(minutes=1), lambda d: mail.deliver(d)),
         # Old job runs purged, ended requests' addresses pseudonymised (ats.services.upkeep).
         Schedule("upkeep", timedelta(days=1), lambda d: upkeep.run(d)),
+        # Stale positions counted, hold history of erased applications purged (ats.services.stale).
+        Schedule("oversight", timedelta(days=1), lambda d: stale.daily(d)),
     ]
 
 

@@ -44,6 +44,7 @@ from storage.memory_assignments import MemoryAssignments
 from storage.memory_documents import MemoryDocuments
 from storage.memory_exports import MemoryExports
 from storage.memory_outbox import MemoryOutbox
+from storage.memory_oversight import MemoryOversight
 from storage.memory_pipeline import MemoryPipeline
 from storage.memory_requests import MemoryRequests
 from storage.memory_retention import MemoryRetention
@@ -173,6 +174,7 @@ class MemoryRepository(
     MemoryRights,
     MemoryRequests,
     MemoryUpkeep,
+    MemoryOversight,
 ):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {

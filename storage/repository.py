@@ -34,6 +34,7 @@ from storage.document_repository import DocumentQueries
 from storage.exports_repository import ExportQueries
 from storage.lease_repository import LeaseQueries
 from storage.outbox_repository import OutboxQueries
+from storage.oversight_repository import OversightQueries
 from storage.pipeline_repository import PipelineQueries
 from storage.requests_repository import RequestQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
@@ -68,6 +69,7 @@ class PiccoloRepository(
     RightsQueries,
     RequestQueries,
     UpkeepQueries,
+    OversightQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

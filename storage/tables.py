@@ -190,6 +190,20 @@ class Tombstone(Table, tablename="tombstones"):
     versions_deleted = Integer()
 
 
+class LegalHold(Table, tablename="legal_holds"):
+    """Each legal hold's history (issue 11): who placed and lifted it, when, and both reasons.
+    Rows of an erased application are purged daily (ats.services.stale)."""
+
+    id = UUID(primary_key=True)
+    application_id = UUID(index=True)
+    reason = Varchar(length=500)
+    placed_by = Varchar(length=100)
+    placed_at = Timestamptz()
+    lifted_by = Varchar(length=100, null=True, default=None)
+    lifted_at = Timestamptz(null=True, default=None)
+    lift_reason = Varchar(length=500, null=True, default=None)
+
+
 class JobRun(Table, tablename="job_runs"):
     id = UUID(primary_key=True)
     job = Varchar(length=32, index=True)
@@ -286,6 +300,7 @@ TABLES: list[type[Table]] = [
     ConsentRequest,
     BackgroundCheck,
     Tombstone,
+    LegalHold,
     JobRun,
     JobLease,
     Position,

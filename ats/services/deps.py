@@ -13,6 +13,7 @@ from ats.domain.actors import Actor
 from ats.domain.jurisdiction import PolicyBook
 from ats.domain.model import AuditEvent
 from ats.domain.notices import NoticeBook
+from ats.domain.oversight import OversightConfig
 from ats.policy_loader import load_notices, load_policy
 from ats.ports import Clock, UnitOfWork, Vault
 from ats.services.links import LinkSigner
@@ -40,6 +41,7 @@ class Deps:
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     mail: Mailroom = field(default_factory=default_mailroom)  # DESIGN §10 (ats.services.mail)
     requests: RequestDesk = field(default_factory=RequestDesk)  # DESIGN §11 (ats.services.privacy_requests)
+    oversight: OversightConfig = field(default_factory=OversightConfig)  # issue 11 (ats.services.dashboard)
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """boto3 is synchronous: run it on a worker thread so the event loop keeps serving."""

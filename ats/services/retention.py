@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import anyio
 
@@ -14,6 +14,7 @@ from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.model import Record, Role
 from ats.domain.records import tags_for
 from ats.domain.retention import expires_on_tag
+from ats.ports_oversight import HoldRow
 from ats.services import access
 from ats.services.deps import Deps
 
@@ -96,6 +97,12 @@ async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reas
             raise Conflict("This application has no legal hold to lift.", code="not_held")
         # The reason may name a case; it is stored on the application, not in the audit trail.
         await tx.set_legal_hold(application_id, text if hold else None)
+        # Hold history for the dashboard (issue 11): who placed and lifted it, and both reasons.
+        now = deps.clock.now()
+        if hold:
+            await tx.add_hold(HoldRow(uuid4(), application_id, text, actor.label, now))
+        else:
+            await tx.lift_hold(application_id, by=actor.label, at=now, reason=text)
         await tx.append_audit(
             [deps.event(actor, "legal_hold.set" if hold else "legal_hold.lifted", application_id=application_id)]
         )

@@ -48,6 +48,7 @@ async def _csrf_failed(scope: Scope, send, message_id) -> None:  # type: ignore[
 
 def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     from admin.app import routes as admin_routes
+    from ats.services.ropa import load_processing
 
     deps = container.deps
     settings = container.settings
@@ -55,6 +56,8 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
     # The privacy notice names the controller and where to exercise rights (GDPR Art. 13(1)(a)).
     templates.env.globals["controller_name"] = settings.ats_controller_name
     templates.env.globals["privacy_contact"] = settings.ats_privacy_contact
+    # Where data is processed (GDPR Art. 13(1)(f)): the same policy data as the ROPA (ats.services.ropa).
+    templates.env.globals["processing_locations"] = load_processing().location_names()
     # `ats serve --embedded` seeds made-up people (ats/services/demo.py): every panel page says so.
     templates.env.globals["demo_data"] = bool(container.extras.get("demo_data"))
 

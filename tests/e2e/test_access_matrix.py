@@ -85,6 +85,10 @@ SCOPES: dict[str, dict[str, dict[str, str]]] = {
     "mailbox": {"privacy_officer": {"-": OK}},
     # Data-subject requests: the privacy officer's cases (DESIGN §8, §11).
     "requests": {"privacy_officer": {"-": OK}},
+    # The retention dashboard, the record of processing, asking a stale position's recruiters to
+    # conclude it: the privacy officer's console (DESIGN §8, issue 11).
+    "oversight": {"privacy_officer": {"-": OK}},
+    "oversight_position": {"privacy_officer": ALL},
 }
 # Record routes: by the record's type. Hiring managers read only CVs and cover letters.
 RECORD_SCOPE = {"cv": "read", "cover-letter": "read"}  # any other type: "restricted"
@@ -175,6 +179,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/admin/requests/{request_id}"): "requests",
     ("POST", "/admin/requests/{request_id}/extension"): "requests",
     ("POST", "/admin/requests/{request_id}/decision"): "requests",
+    ("GET", "/admin/oversight"): "oversight",
+    ("GET", "/admin/ropa"): "oversight",
+    ("POST", "/admin/oversight/positions/{position_id}/conclusion-request"): "oversight_position",
 }
 
 # Bodies the service must refuse (so an allowed cell changes nothing); anything else: empty.
