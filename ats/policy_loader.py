@@ -143,7 +143,7 @@ def load_policy(path: Path | None = None) -> PolicyBook:
     except (OSError, ValueError, ValidationError) as exc:
         where = path or "ats/policy/jurisdictions.json"
         raise PolicyFileError(f"Invalid jurisdiction policy file {where}: {exc}") from None
-    return PolicyBook(
+    book = PolicyBook(
         version=data.version,
         requests_default=data.requests_default.jurisdiction,
         jurisdictions={
@@ -165,6 +165,12 @@ def load_policy(path: Path | None = None) -> PolicyBook:
             for code, j in data.jurisdictions.items()
         },
     )
+    if path is None:
+        # The retention table names these jurisdictions: checked here, so it stops start-up too.
+        from ats.policy_retention import load_retention
+
+        load_retention(policy=book)
+    return book
 
 
 def _request_rules(code: str, r: _Requests) -> RequestRules:
