@@ -78,9 +78,17 @@ def load_processing() -> ropa.ProcessingPolicy:
 
 
 def retention_rules() -> list[ropa.RetentionRule]:
-    """The retention table with sources: the per-record table (ats.services.retention_rules)
-    when it exists, else the current application-level rules."""
-    return CURRENT_RULES
+    """The retention table with sources (ats/policy/retention.json, validated at start-up by
+    ats.policy_retention): the application's rule, then each record type's rule per
+    jurisdiction (`*`: anywhere else), with its legal minimum where one applies."""
+    from ats.policy_retention import retention_table
+
+    table = retention_table()
+    rules = [CURRENT_RULES[0]]
+    for r in table.rules():
+        source = r.source + (f" (at least {r.minimum.period.iso()}: {r.minimum.source})" if r.minimum else "")
+        rules.append(ropa.RetentionRule(rule=r.label, applies_to=f"{r.record_type.value} ({r.jurisdiction})", source=source))
+    return rules
 
 
 async def record_of_processing(deps: Deps, actor: Actor, *, operator: bool = False) -> dict[str, Any]:
