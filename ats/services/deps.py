@@ -16,6 +16,7 @@ from ats.domain.notices import NoticeBook
 from ats.domain.oversight import OversightConfig
 from ats.policy_loader import load_notices, load_policy
 from ats.ports import Clock, UnitOfWork, Vault
+from ats.ports_audit import AuditSeal
 from ats.services.links import LinkSigner
 from ats.services.mailroom import Mailroom, default_mailroom
 from ats.services.passwords import Passwords
@@ -42,6 +43,8 @@ class Deps:
     mail: Mailroom = field(default_factory=default_mailroom)  # DESIGN §10 (ats.services.mail)
     requests: RequestDesk = field(default_factory=RequestDesk)  # DESIGN §11 (ats.services.privacy_requests)
     oversight: OversightConfig = field(default_factory=OversightConfig)  # issue 11 (ats.services.dashboard)
+    # Signs and keeps the audit chain's checkpoints (ats.services.audit); None: not configured.
+    audit_seal: AuditSeal | None = None
 
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """boto3 is synchronous: run it on a worker thread so the event loop keeps serving."""
