@@ -20,7 +20,7 @@ from ats.services.request_desk import RequestDesk
 from ats.services.throttle import LoginThrottle
 from ats.settings import Settings, load_settings, parse_smtp_url
 from storage import engine as db
-from storage.emulator import Emulator, clients, provision, start_emulator
+from storage.emulator import Emulator, clients, provision, provision_signing_key, start_emulator
 from storage.keyring import HierarchicalKeyProvider
 from storage.kms import KmsKeyProvider
 from storage.mailbox import UnconfiguredMailer
@@ -94,7 +94,21 @@ def build(
         s3, kms = clients(settings.ats_s3_endpoint_url, settings.aws_region, emulated=settings.embedded)
         keys = keys or HierarchicalKeyProvider(KmsKeyProvider(kms, settings.ats_kms_key_id))
         blobs = blobs or S3BlobStore(s3, settings.ats_s3_bucket, settings.ats_kms_key_id)
+    seal = None
+    if settings.ats_audit_signing_key_id:
+        # Checkpoints of the audit chain (ats.services.audit): signed in KMS, kept in S3.
+        from ats.ports_audit import AuditSeal
+        from storage.audit_seal import KmsAuditSigner, S3CheckpointStore
+
+        s3, kms = (s3, kms) if s3 is not None else clients(
+            settings.ats_s3_endpoint_url, settings.aws_region, emulated=settings.embedded
+        )
+        seal = AuditSeal(
+            KmsAuditSigner(kms, settings.ats_audit_signing_key_id),
+            S3CheckpointStore(s3, settings.ats_s3_bucket, settings.ats_kms_key_id),
+        )
     deps = Deps(
+        audit_seal=seal,
         uow=uow,
         vault=RecordVault(keys, blobs),
         clock=clock or SystemClock(),
@@ -145,6 +159,7 @@ def embedded(data_dir: Path, *, database_url: str | None = None, public_url: str
     s3, kms = clients(emulator.endpoint_url, region, emulated=True)
     bucket = "ats-embedded"
     key_id = provision(s3, kms, bucket, region)
+    signing_key_id = provision_signing_key(kms)
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = data_dir / "embedded.sqlite3"
     if database_url is None:
@@ -159,6 +174,7 @@ def embedded(data_dir: Path, *, database_url: str | None = None, public_url: str
         ats_s3_bucket=bucket,
         ats_s3_endpoint_url=emulator.endpoint_url,
         ats_kms_key_id=key_id,
+        ats_audit_signing_key_id=signing_key_id,
         aws_region=region,
         ats_secret_key=secrets.token_urlsafe(48),
         ats_public_url=public_url or "",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -288,8 +289,16 @@ def cmd_jobs_run(args: argparse.Namespace) -> None:
     configure(container.settings.log_format)  # ATS_LOG_FORMAT (ats.logs)
 
     async def work(c: Container) -> None:
+        from ats.services.audit import checkpoint_at_shutdown
+
+        stop = asyncio.Event()  # SIGTERM/SIGINT end the schedule so the checkpoint below is taken
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         async with metrics_port(c):  # ATS_METRICS_PORT: this process's job counters, when set
-            await run_schedule(c.deps, default_schedule(production=c.settings.production))
+            try:
+                await run_schedule(c.deps, default_schedule(production=c.settings.production), stop=stop)
+            finally:
+                await checkpoint_at_shutdown(c.deps)  # the audit chain's head, signed, at shutdown
 
     _run(work, container)
 
@@ -406,6 +415,7 @@ def parser() -> argparse.ArgumentParser:
     __import__("ats.cli_ops").cli_ops.register(sub)  # ats doctor
     __import__("ats.cli_requests").cli_requests.register(sub)  # ats requests list
     __import__("ats.cli_oversight").cli_oversight.register(sub)  # ats ropa --json
+    __import__("ats.cli_audit").cli_audit.register(sub)  # ats audit list / verify
     jobs = sub.add_parser("jobs").add_subparsers(dest="jobs_command", required=True)
     expire = jobs.add_parser("expire", help="erase applications whose retention has run out")
     expire.add_argument("--as-of", help="ISO time to judge due-ness at (future refused in production)")

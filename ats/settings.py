@@ -80,10 +80,13 @@ class Settings(BaseSettings):
     ats_log_format: Literal["json", "text"] | None = None
     # Positions open longer than this are flagged on the retention dashboard (issue 11 item 6).
     ats_stale_position_months: int = Field(default=12, ge=1, le=120)
+    # The KMS key (asymmetric, ECC_NIST_P256, SIGN_VERIFY) that signs the audit chain's checkpoints
+    # (ats.services.audit); unset: no checkpoints are written and `ats audit verify` refuses.
+    ats_audit_signing_key_id: str | None = None
     # True only for `ats serve --embedded`: talk to the local emulator with fake credentials.
     embedded: bool = False
 
-    @field_validator("ats_metrics_token", "ats_metrics_port", "ats_log_format", mode="before")
+    @field_validator("ats_metrics_token", "ats_metrics_port", "ats_log_format", "ats_audit_signing_key_id", mode="before")
     @classmethod
     def _optional(cls, value: object, info: ValidationInfo) -> object:
         if value in (None, ""):

@@ -11,7 +11,7 @@ from typing import Any
 from ats.ports import JobRunRow
 from ats.services.deps import Deps
 
-JOBS = ("expire", "retag", "sweep", "mail", "exports", "upkeep", "oversight")
+JOBS = ("expire", "retag", "sweep", "mail", "exports", "upkeep", "oversight", "audit")
 
 
 async def recorded(

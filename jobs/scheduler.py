@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ats.services import dashboard, exports, mail, retention, stale, sweep, upkeep
+from ats.services import audit, dashboard, exports, mail, retention, stale, sweep, upkeep
 from ats.services.deps import Deps
 from jobs import lease
 from jobs.runs import recorded
@@ -45,6 +45,8 @@ def default_schedule(*, production: bool) -> list[Schedule]:
         Schedule("upkeep", timedelta(days=1), lambda d: upkeep.run(d)),
         # Stale positions counted, hold history of erased applications purged (ats.services.stale).
         Schedule("oversight", timedelta(days=1), lambda d: stale.daily(d)),
+        # A signed checkpoint of the audit chain's head to S3 (ats.services.audit; also at shutdown).
+        Schedule("audit", timedelta(hours=1), lambda d: audit.checkpoint(d)),
     ]
 
 

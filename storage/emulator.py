@@ -125,3 +125,10 @@ def provision(s3: Any, kms: Any, bucket: str, region: str) -> str:
     )
     key = kms.create_key(Description="ats data keys", KeyUsage="ENCRYPT_DECRYPT")
     return key["KeyMetadata"]["KeyId"]
+
+
+def provision_signing_key(kms: Any) -> str:
+    """An asymmetric KMS key on the emulator for the audit checkpoints' signatures
+    (ATS_AUDIT_SIGNING_KEY_ID; moto implements Sign and Verify for ECC_NIST_P256)."""
+    key = kms.create_key(Description="ats audit checkpoints", KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")
+    return key["KeyMetadata"]["KeyId"]

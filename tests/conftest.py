@@ -26,7 +26,7 @@ import uvicorn
 
 from ats.bootstrap import Container, build
 from ats.settings import Settings, load_settings
-from storage.emulator import Emulator, clients, free_port, provision, start_emulator
+from storage.emulator import Emulator, clients, free_port, provision, provision_signing_key, start_emulator
 
 REGION = "eu-west-2"
 PG_URL = os.environ.get("ATS_TEST_POSTGRES_URL")
@@ -48,15 +48,23 @@ class S3Env:
     kms_key_id: str
     s3: Any
     kms: Any
+    # The audit checkpoints' asymmetric key (one per emulator); settings take it when a test asks.
+    signing_key_id: str | None = None
+
+
+@pytest.fixture(scope="session")
+def signing_key_id(emulator: Emulator) -> str:
+    _, kms = clients(emulator.endpoint_url, REGION, emulated=True)
+    return provision_signing_key(kms)
 
 
 @pytest.fixture
-def s3env(emulator: Emulator) -> S3Env:
+def s3env(emulator: Emulator, signing_key_id: str) -> S3Env:
     """A fresh versioned bucket and KMS key per test: tests never see each other's objects."""
     s3, kms = clients(emulator.endpoint_url, REGION, emulated=True)
     bucket = f"ats-test-{uuid.uuid4().hex[:16]}"
     key_id = provision(s3, kms, bucket, REGION)
-    return S3Env(emulator.endpoint_url, bucket, key_id, s3, kms)
+    return S3Env(emulator.endpoint_url, bucket, key_id, s3, kms, signing_key_id)
 
 
 def _with_db(url: str, name: str) -> str:

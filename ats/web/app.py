@@ -88,6 +88,9 @@ def create_app(container: Container, *, run_jobs: bool = False) -> ASGIApp:
             stop.set()
             if task is not None:
                 await task
+            from ats.services.audit import checkpoint_at_shutdown
+
+            await checkpoint_at_shutdown(deps)  # the audit chain's head, signed, at shutdown
             await metrics_port.__aexit__(None, None, None)
             await container.shutdown()
 

@@ -40,7 +40,7 @@ async def test_every_job_runs_and_is_recorded() -> None:
     stop.set()
     await task
     runs = {r.job: r for r in await deps.uow.repo.list_job_runs()}
-    assert set(runs) == {"retag", "sweep", "exports", "expire", "mail", "upkeep", "oversight"}
+    assert set(runs) == {"retag", "sweep", "exports", "expire", "mail", "upkeep", "oversight", "audit"}
     assert all(r.status == "ok" and r.finished_at is not None for r in runs.values()), runs
     assert runs["retag"].counts["retagged"] == 1
     assert runs["expire"].counts["erased"] == 1
