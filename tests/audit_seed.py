@@ -48,7 +48,7 @@ def seed_sqlite(path: str, n: int, *, batch: int = 20000, start: datetime | None
     with sqlite3.connect(path, timeout=60) as conn:
         for events in chained(n, batch=batch, start=start or datetime(2026, 1, 1, tzinfo=UTC)):
             conn.executemany(
-                f'INSERT INTO "audit_events" ({", ".join(COLUMNS)}) VALUES ({marks})',  # noqa: S608 (fixed names)
+                f'INSERT INTO "audit_events" ({", ".join(COLUMNS)}) VALUES ({marks})',
                 [
                     (e.seq, e.at.isoformat(), e.actor, e.action, _s(e.application_id), _s(e.position_id),
                      _s(e.record_id), json.dumps(e.details), e.prev_hash, e.hash)
