@@ -69,6 +69,8 @@ class ObjectInfo:
 class BlobStore(Protocol):
     """The S3 bucket: opaque bytes with tags, always written with SSE-KMS, versioned."""
 
+    location: str  # where its objects are stored (the bucket's region): each record's `location`
+
     def put(self, key: str, body: bytes, tags: Mapping[str, str]) -> str:
         """Write and return the new version id."""
         ...
@@ -234,6 +236,11 @@ class PositionClosed(Exception):
 
 class Vault(Protocol):
     """Encrypted, tagged records (storage.vault.RecordVault). Blocking: call off the loop."""
+
+    @property
+    def location(self) -> str:
+        """Where records are stored (the bucket's region): each record's `location` tag."""
+        ...
 
     def new_data_key(self, application_id: UUID) -> DataKey: ...
     def unwrap(self, application_id: UUID, wrapped: bytes) -> bytes: ...

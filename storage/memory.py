@@ -41,11 +41,13 @@ from ats.ports import (
 from storage.lease_memory import MemoryLeases
 from storage.memory_accounts import MemoryAccounts
 from storage.memory_assignments import MemoryAssignments
+from storage.memory_audit import MemoryAuditQueries
 from storage.memory_documents import MemoryDocuments
 from storage.memory_exports import MemoryExports
 from storage.memory_outbox import MemoryOutbox
 from storage.memory_oversight import MemoryOversight
 from storage.memory_pipeline import MemoryPipeline
+from storage.memory_record_retention import MemoryRecordRetention
 from storage.memory_requests import MemoryRequests
 from storage.memory_retention import MemoryRetention
 from storage.memory_rights import MemoryRights
@@ -96,6 +98,7 @@ class MemoryKeyProvider:
 class MemoryBlobStore:
     def __init__(self, kms_key_id: str = "memory-key", clock: Any = None) -> None:
         self.kms_key_id = kms_key_id
+        self.location = "memory"
         # Last-modified times follow the test's clock when given, so grace periods are testable.
         self._clock = clock
         self.objects: dict[str, list[dict[str, Any]]] = {}
@@ -163,6 +166,7 @@ class MemoryBlobStore:
 
 class MemoryRepository(
     MemoryRetention,
+    MemoryRecordRetention,
     MemoryWorkflow,
     MemoryOutbox,
     MemoryAccounts,
@@ -175,6 +179,7 @@ class MemoryRepository(
     MemoryRequests,
     MemoryUpkeep,
     MemoryOversight,
+    MemoryAuditQueries,
 ):
     def __init__(self) -> None:
         self.state: dict[str, dict[Any, Any]] = {

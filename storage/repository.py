@@ -30,12 +30,14 @@ from storage import tables as t
 from storage.accounts_repository import AccountQueries
 from storage.assignments_repository import AssignmentQueries
 from storage.audit_batch import GroupCommit
+from storage.audit_repository import AuditQueries
 from storage.document_repository import DocumentQueries
 from storage.exports_repository import ExportQueries
 from storage.lease_repository import LeaseQueries
 from storage.outbox_repository import OutboxQueries
 from storage.oversight_repository import OversightQueries
 from storage.pipeline_repository import PipelineQueries
+from storage.record_retention_repository import RecordRetentionQueries
 from storage.requests_repository import RequestQueries
 from storage.retention_repository import INSERT_CHUNK, RetentionQueries
 from storage.rights_repository import RightsQueries
@@ -58,6 +60,7 @@ async def _first(query: Any) -> dict[str, Any] | None:
 
 class PiccoloRepository(
     RetentionQueries,
+    RecordRetentionQueries,
     WorkflowQueries,
     OutboxQueries,
     AccountQueries,
@@ -70,6 +73,7 @@ class PiccoloRepository(
     RequestQueries,
     UpkeepQueries,
     OversightQueries,
+    AuditQueries,
 ):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -78,6 +78,8 @@ def record_from(row: dict[str, Any]) -> Record:
         content_type=row["content_type"],
         filename=row["filename"],
         created_at=row["created_at"],
+        expires_at=row.get("expires_at"),
+        location=row.get("location") or "",
     )
 
 

@@ -19,6 +19,9 @@ class S3BlobStore:
         self.client = client
         self.bucket = bucket
         self.kms_key_id = kms_key_id
+        # The region the client signs for: with SigV4 a bucket answers only in its own region,
+        # so this is the bucket's region (the `location` of every record, issue 11).
+        self.location: str = client.meta.region_name or "us-east-1"
 
     def put(self, key: str, body: bytes, tags: Mapping[str, str]) -> str:
         if len(tags) > MAX_TAGS:

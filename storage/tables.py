@@ -79,6 +79,11 @@ class Record(Table, tablename="records"):
     content_type = Varchar(length=100)
     filename = Varchar(length=255)
     created_at = Timestamptz()
+    # The record's own expiry from the retention table (DESIGN §12; NULL: its anchor, hiring
+    # concluded, is still to come) and where its object is stored (the bucket's region).
+    # Migration 2026-12-03 10:10.
+    expires_at = Timestamptz(null=True, default=None, index=True)
+    location = Varchar(length=32, default="")
 
 
 class DataKey(Table, tablename="data_keys"):

@@ -23,6 +23,11 @@ class RecordVault:
         self.keys = keys
         self.blobs = blobs
 
+    @property
+    def location(self) -> str:
+        """Where the records are stored (the bucket's region)."""
+        return self.blobs.location
+
     def new_data_key(self, application_id: UUID) -> DataKey:
         return self.keys.generate_data_key(key_context(application_id))
 
@@ -33,6 +38,7 @@ class RecordVault:
         """Encrypt and put; return the S3 version id. (The caller computed record.sha256 from
         these bytes; `fetch` verifies it on the way back.)"""
         blob = crypto.seal(key, plaintext, associated_data(record))
+        record.location = self.blobs.location  # the row is written after the put, with this value
         return self.blobs.put(record.object_key, blob, tags_for(record))
 
     def store_new(self, application_id: UUID, items: Sequence[tuple[Record, bytes]]) -> DataKey:

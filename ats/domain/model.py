@@ -142,6 +142,10 @@ class Record:
     sha256: str
     created_at: datetime
     version_id: str = ""
+    # Its own expiry from the retention table (DESIGN §12; None: hiring not concluded yet) and
+    # where its object is stored (the bucket's region, set by the vault on the put).
+    expires_at: datetime | None = None
+    location: str = ""
 
 
 @dataclass

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from ats.domain.model import DataSubject, LegalBasis, Purpose, Record, RecordType
 from ats.domain.retention import RETENTION_RULE, expires_on_tag
+from ats.domain.retention_rules import Rule, record_expiry
 
 # Record type -> (legal basis, purpose, data subject). The policy text names legitimate
 # interests for the application itself; a talent-pool entry goes beyond it, so it needs consent.
@@ -50,7 +51,8 @@ TAG_KEYS = (
     "retention",
     "expires-on",
     "application",
-)
+    "location",
+)  # 9 of S3's 10 (DESIGN §5)
 
 
 APPLICATIONS_PREFIX = "applications/"
@@ -78,8 +80,17 @@ def new_record(
     sha256: str,
     now: datetime,
     retention_until: datetime | None = None,
+    rule: Rule | None = None,
+    hiring_concluded_at: datetime | None = None,
 ) -> Record:
+    """Without a `rule` the record follows its application's (expiring at `retention_until`);
+    with one (ats/policy/retention.json), its own from its anchors (DESIGN §12)."""
     legal_basis, purpose, subject = RECORD_SPECS[record_type]
+    if rule is None:
+        label, expires_at = RETENTION_RULE, retention_until
+    else:
+        label = rule.label
+        expires_at = record_expiry(rule, created_at=now, hiring_concluded_at=hiring_concluded_at)
     return Record(
         id=record_id,
         application_id=application_id,
@@ -88,8 +99,9 @@ def new_record(
         purpose=purpose,
         data_subject=subject,
         jurisdiction=jurisdiction,
-        retention_rule=RETENTION_RULE,
-        expires_on=expires_on_tag(retention_until),
+        retention_rule=label,
+        expires_on=expires_on_tag(expires_at),
+        expires_at=expires_at,
         object_key=object_key(application_id, record_type, record_id),
         content_type=content_type,
         filename=filename,
@@ -110,6 +122,7 @@ def tags_for(record: Record) -> dict[str, str]:
         "retention": record.retention_rule,
         "expires-on": record.expires_on,
         "application": str(record.application_id),
+        "location": record.location,
     }
 
 

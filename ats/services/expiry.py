@@ -18,6 +18,7 @@ from uuid import UUID
 from ats.domain.actors import SYSTEM, Actor
 from ats.domain.errors import ValidationError
 from ats.ports import Claimed, TombstoneRow
+from ats.services import record_retention
 from ats.services.deps import Deps
 
 BATCH = 5000  # ~24 statements (+ re-prepares on PostgreSQL) and 15 S3 requests per batch
@@ -37,6 +38,9 @@ class ExpiryReport:
     restricted: int = 0  # due but restricted at the candidate's request (GDPR Art. 18(1)(c))
     failed: int = 0
     due: int = 0
+    # Records erased alone because their own rule ran out first (DESIGN §12), and those due.
+    records_erased: int = 0
+    records_due: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -48,6 +52,8 @@ class ExpiryReport:
             "restricted": self.restricted,
             "failed": self.failed,
             "due": self.due,
+            "records_erased": self.records_erased,
+            "records_due": self.records_due,
             "errors": self.errors,
         }
 
@@ -81,7 +87,13 @@ async def erase_due(
     report.restricted = await repo.count_restricted_due(as_of)
     if dry_run:
         report.due = await repo.count_due(as_of)
+        report.records_due = await repo.count_records_due(as_of, skip_types=record_retention.SKIP_TYPES)
         return report
+    # Records whose own shorter rule ran out go first, one by one; their applications stay.
+    records = await record_retention.erase_due_records(deps, as_of=as_of, batch=batch)
+    report.records_erased = records.erased
+    report.failed += records.failed
+    report.errors += records.errors
     worker = uuid.uuid4().hex
     while True:
         now = deps.clock.now()

@@ -10,6 +10,7 @@ from uuid import uuid4
 from ats.domain.errors import NotFound
 from ats.domain.model import Application, Record, RecordType
 from ats.domain.records import new_record
+from ats.policy_retention import retention_table
 from ats.ports import Repository
 from ats.services.deps import Deps
 
@@ -41,7 +42,10 @@ async def store_record(
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         now=deps.clock.now(),
-        retention_until=application.retention_until,
+        # Its own rule from the retention table (DESIGN §12), anchored on this moment and on
+        # the position's conclusion when it has one.
+        rule=retention_table().rule_for(record_type, position.jurisdiction),
+        hiring_concluded_at=position.concluded_at,
     )
     key = await deps.blocking(deps.vault.unwrap, application.id, key_row.wrapped_key)
     record.version_id = await deps.blocking(deps.vault.store, key, record, content)

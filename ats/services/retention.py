@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID, uuid4
-
-import anyio
 
 from ats.domain.actors import Actor
 from ats.domain.conclusion import CONCLUDED_REASON, Conclusion, conclude
 from ats.domain.errors import Conflict, NotFound, ValidationError
-from ats.domain.model import Record, Role
-from ats.domain.records import tags_for
-from ats.domain.retention import expires_on_tag
+from ats.domain.model import Role
 from ats.ports_oversight import HoldRow
-from ats.services import access
+from ats.services import access, record_retention
 from ats.services.deps import Deps
+
+# The hourly retag job and the dashboard's months ahead live with retention per record.
+retag = record_retention.retag
+upcoming = record_retention.upcoming
 
 MAX_REASON = 500
 
@@ -34,6 +33,8 @@ async def conclude_position(
             raise NotFound("There is no such position.")
         result = conclude(position, outcome, at or now, now=now, production=production)
         closed = await tx.conclude_position(position_id, result.outcome, result.concluded_at, result.retention_until)
+        # Each record's own expiry from the retention table (DESIGN §12), in the same transaction.
+        await record_retention.stamp_on_conclusion(deps, tx, position_id, result.concluded_at)
         events = [
             deps.event(
                 actor,
@@ -106,57 +107,3 @@ async def set_legal_hold(deps: Deps, actor: Actor, application_id: UUID, *, reas
         await tx.append_audit(
             [deps.event(actor, "legal_hold.set" if hold else "legal_hold.lifted", application_id=application_id)]
         )
-
-
-@dataclass
-class RetagReport:
-    retagged: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)  # record ids only
-
-    def as_dict(self) -> dict:
-        return {"retagged": self.retagged, "failed": self.failed, "errors": self.errors[:100]}
-
-
-async def retag(deps: Deps, *, batch: int = 500, workers: int = 8) -> RetagReport:
-    """Set the `expires-on` tag of objects whose application has a retention date. Idempotent:
-    S3 first, then the row, so a rerun redoes only what did not reach the database. Each put is
-    retried by boto3's standard retry mode; a record that still fails is reported and skipped."""
-    report = RetagReport()
-    limiter = anyio.CapacityLimiter(workers)
-    while True:
-        pending = [(r, u) for r, u in await deps.uow.repo.pending_retag(batch) if str(r.id) not in report.errors]
-        if not pending:
-            return report
-        done: list[tuple[UUID, str]] = []
-        async with anyio.create_task_group() as group:
-            for record, until in pending:
-                group.start_soon(_retag_one, deps, limiter, record, until, done, report)
-        by_value: dict[str, list[UUID]] = {}
-        for record_id, value in done:
-            by_value.setdefault(value, []).append(record_id)
-        async with deps.uow.transaction() as tx:
-            for value, ids in by_value.items():
-                await tx.set_expires_on(ids, value)
-        report.retagged += len(done)
-        if not done:
-            return report
-
-
-async def _retag_one(
-    deps: Deps,
-    limiter: anyio.CapacityLimiter,
-    record: Record,
-    until: datetime,
-    done: list[tuple[UUID, str]],
-    report: RetagReport,
-) -> None:
-    record.expires_on = expires_on_tag(until)
-    async with limiter:
-        try:
-            await deps.blocking(deps.vault.retag, record, tags_for(record))
-        except Exception:  # reported by id; the others go on
-            report.failed += 1
-            report.errors.append(str(record.id))
-            return
-    done.append((record.id, record.expires_on))

@@ -6,11 +6,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from ats.bootstrap import Container
 from ats.domain.actors import SYSTEM, staff
 from ats.domain.errors import Conflict, Gone, NotFound, ValidationError
-from ats.domain.model import Role
+from ats.domain.model import RecordType, Role
 from ats.domain.records import application_prefix
 from ats.services import applications, expiry, positions, retention, sweep
 from ats.services.applications import Upload
@@ -82,8 +83,14 @@ async def test_retag_sets_expires_on_in_s3_and_in_the_row(container: Container) 
     assert again.retagged == 0  # idempotent
     blobs = container.deps.vault.blobs
     for record in await container.deps.uow.repo.list_records(app_id):
-        assert record.expires_on == "2029-06-01"
-        assert blobs.get_tags(record.object_key, record.version_id)["expires-on"] == "2029-06-01"
+        # The talent-pool consent has its own rule, two years from the consent (DESIGN §12).
+        expected = (
+            (record.created_at.astimezone(UTC) + relativedelta(years=2)).date().isoformat()
+            if record.record_type is RecordType.TALENT_POOL_CONSENT
+            else "2029-06-01"
+        )
+        assert record.expires_on == expected
+        assert blobs.get_tags(record.object_key, record.version_id)["expires-on"] == expected
 
 
 async def test_expiry_never_early_and_on_time(container: Container) -> None:

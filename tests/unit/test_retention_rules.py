@@ -125,3 +125,9 @@ def test_a_table_rule_inside_code_is_checked_too() -> None:
     rule = Rule(RecordType.CV, "*", Anchor.HIRING_CONCLUDED, Period(years=5), "company policy, too long")
     with pytest.raises(ValueError, match="outlives"):
         RetentionTable("v1", [rule], {"GB"})
+
+
+def test_the_export_rule_is_the_one_the_exports_job_applies() -> None:
+    from ats.domain.exports import EXPORT_RETENTION_RULE
+
+    assert TABLE.rule_for(RecordType.EXPORT, "GB").label == EXPORT_RETENTION_RULE
