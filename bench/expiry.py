@@ -804,6 +804,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _unit() -> str:
+    return "record" if PER_RECORD else "application"
+
+
+def _floors() -> tuple[float, float]:
+    return (S3_FLOOR_PER_RECORD, DB_FLOOR_PER_RECORD) if PER_RECORD else (FLOOR, FLOOR)
+
+
 def _print_run(r: dict[str, Any]) -> None:
     ok = lambda b: "ok" if b else "MISSED"  # noqa: E731
     print(
@@ -814,7 +822,7 @@ def _print_run(r: dict[str, Any]) -> None:
     print("  CPU seconds during erase_due: " + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_seconds"].items()))
     print(
         f"  S3/KMS requests: {r['s3_requests']} ({r['s3_http_sends']} HTTP sends)"
-        f" = {r['s3_per_erased']:.4f} per erased application  [floor {FLOOR}: {ok(r['s3_floor_ok'])}]"
+        f" = {r['s3_per_erased']:.4f} per erased {_unit()}  [floor {_floors()[0]}: {ok(r['s3_floor_ok'])}]"
     )
     if r["database"] == "postgresql":
         wire = r["db_round_trips_incl_prepares_per_erased"]
@@ -822,8 +830,8 @@ def _print_run(r: dict[str, Any]) -> None:
     else:
         extra = f"; {r['db_connections_opened']} connections opened"
     print(
-        f"  DB round-trips: {r['db_round_trips']} = {r['db_per_erased']:.4f} per erased application"
-        f"  [floor {FLOOR}: {ok(r['db_floor_ok'])}]{extra}"
+        f"  DB round-trips: {r['db_round_trips']} = {r['db_per_erased']:.4f} per erased {_unit()}"
+        f"  [floor {_floors()[1]}: {ok(r['db_floor_ok'])}]{extra}"
     )
     print("  S3 by operation: " + ", ".join(f"{k} {v}" for k, v in r["s3_by_operation"].items()))
     print("  DB by method: " + ", ".join(f"{k} {v}" for k, v in r["db_by_method"].items()))
@@ -881,7 +889,8 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
         "code": code,
         "as_of": args.as_of.isoformat(),
         "k": args.k,
-        "floor_per_erased": FLOOR,
+        "per_record": PER_RECORD,
+        "floor_per_erased": {"s3": _floors()[0], "db": _floors()[1]},
         "not_due_objects_note": "records of not-due applications point at object keys never written to S3",
         "runs": runs,
         "time_ratio_largest_to_smallest_n": {
