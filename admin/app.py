@@ -9,6 +9,7 @@ from starlette.templating import Jinja2Templates
 from admin import (
     admin_pages,
     application_pages,
+    audit_pages,
     background_pages,
     dashboard_pages,
     mailbox,
@@ -36,6 +37,7 @@ def routes(deps: Deps, templates: Jinja2Templates, *, production: bool = False) 
             *request_pages.routes(panel),
             *dashboard_pages.routes(panel),
             *ropa_pages.routes(panel),
+            *audit_pages.routes(panel),
             *mailbox.routes(panel),  # development only
         ]
     )

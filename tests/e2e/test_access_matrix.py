@@ -181,6 +181,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/admin/requests/{request_id}/decision"): "requests",
     ("GET", "/admin/oversight"): "oversight",
     ("GET", "/admin/ropa"): "oversight",
+    ("GET", "/admin/audit"): "oversight",
     ("POST", "/admin/oversight/positions/{position_id}/conclusion-request"): "oversight_position",
 }
 
