@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from ats.domain import audit_checkpoints as cps
-from ats.domain.actors import Actor
+from ats.domain.actors import CANDIDATE, Actor
 from ats.domain.errors import NotFound, ValidationError
 from ats.domain.model import AuditEvent, Role
 from ats.ports_audit import AuditFilter, AuditSeal, CheckpointExists
@@ -108,6 +108,13 @@ def event_dict(event: AuditEvent) -> dict[str, Any]:
         "details": event.details,
         "hash": event.hash,
     }
+
+
+async def candidate_link_read(deps: Deps, application_id: UUID) -> None:
+    """A candidate read their page behind a signed link (offer, consent, report copy): one
+    action for all of them, application id only, so the trail does not tell which (the report
+    link exists only after a pre-adverse notice; UK GDPR Art. 10)."""
+    await deps.audit(CANDIDATE, "candidate_link.viewed", application_id=application_id)
 
 
 # Checkpoints

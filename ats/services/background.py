@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from ats.domain import background as rules
 from ats.domain import notices
-from ats.domain.actors import CANDIDATE, Actor
+from ats.domain.actors import Actor
 from ats.domain.background import Check, CheckStatus, ConsentRequest, ConsentStatus
 from ats.domain.errors import Conflict, NotFound, ValidationError
 from ats.domain.jurisdiction import JurisdictionPolicy
@@ -17,6 +17,7 @@ from ats.domain.model import Application, ApplicationStatus, Record, RecordType
 from ats.domain.uploads import check_upload
 from ats.domain.workflow import check_transition
 from ats.services import access, mail
+from ats.services.audit import candidate_link_read
 from ats.services.consents import application_and_policy
 from ats.services.deps import Deps
 from ats.services.links import candidate_link
@@ -28,6 +29,11 @@ REPORT_WINDOW = timedelta(days=60)
 # One kind for both notices: the outbox and its `mail.delivered` audit events carry the kind
 # next to the application id, and must not tell that a check had a 'consider' result.
 NOTICE_MAIL = "background.notice"
+# One action for every step after a check starts (result, pre-adverse notice, decision): an
+# action naming the notice or the decision would tell, next to an application id, that the
+# result was adverse: criminal-offence data (UK GDPR Art. 10) in a trail kept for ever. The
+# step is in the check's own row, erased with the application.
+CHECK_UPDATED = "check.updated"
 
 
 async def start_check(deps: Deps, actor: Actor, application_id: UUID, *, consent_id: object, check_type: object) -> Check:
@@ -124,7 +130,7 @@ async def record_result(
         ok = satisfactory in (True, "true")
         rules.record_result(check, "clear" if ok else "consider", now)
         check.details = {"seen": True, "satisfactory": ok}
-        return await _save(deps, actor, check, "check.result_recorded", was=CheckStatus.IN_PROGRESS)
+        return await _save(deps, actor, check, CHECK_UPDATED, was=CheckStatus.IN_PROGRESS)
     if document is None:
         raise ValidationError("Attach the check's result document.", field="document")
     rules.record_result(check, str(result), now)
@@ -142,7 +148,7 @@ async def record_result(
             [
                 deps.event(
                     actor,
-                    "check.result_recorded",
+                    CHECK_UPDATED,
                     application_id=check.application_id,
                     record_id=record.id,
                     # No result: 'consider' next to an application id is criminal-offence data.
@@ -234,7 +240,7 @@ async def send_pre_adverse_notice(deps: Deps, actor: Actor, check_id: UUID, *, a
             )
         ]
 
-    return await _save(deps, actor, check, "check.notice_sent", was=CheckStatus.CONSIDER, then=then)
+    return await _save(deps, actor, check, CHECK_UPDATED, was=CheckStatus.CONSIDER, then=then)
 
 
 async def decide(deps: Deps, actor: Actor, check_id: UUID, *, decision: object) -> Check:
@@ -243,7 +249,7 @@ async def decide(deps: Deps, actor: Actor, check_id: UUID, *, decision: object) 
     check, application, policy = await _check(deps, check_id, actor)
     rules.decide(check, str(decision), deps.clock.now())
     if check.status is not CheckStatus.ADVERSE:
-        return await _save(deps, actor, check, "check.decided", was=CheckStatus.PRE_ADVERSE)
+        return await _save(deps, actor, check, CHECK_UPDATED, was=CheckStatus.PRE_ADVERSE)
     to, facts = await _notice_facts(deps, check, application)
     subject, body = notices.render(deps.notices, policy.code, notices.ADVERSE, facts)
 
@@ -273,7 +279,7 @@ async def decide(deps: Deps, actor: Actor, check_id: UUID, *, decision: object) 
             )
         ]
 
-    return await _save(deps, actor, check, "check.decided", was=CheckStatus.PRE_ADVERSE, then=then)
+    return await _save(deps, actor, check, CHECK_UPDATED, was=CheckStatus.PRE_ADVERSE, then=then)
 
 
 async def report_for_candidate(deps: Deps, token: str) -> tuple[Record, bytes]:
@@ -291,17 +297,15 @@ async def report_for_candidate(deps: Deps, token: str) -> tuple[Record, bytes]:
         raise NotFound("This report is no longer available.")
     key = await deps.blocking(deps.vault.unwrap, application_id, key_row.wrapped_key)
     content = await deps.blocking(deps.vault.fetch, key, record)
-    await deps.audit(
-        CANDIDATE,
-        "record.downloaded",
-        application_id=application_id,
-        record_id=record.id,
-        details={"record_type": record.record_type.value},
-    )
+    # Audited like the candidate's other link pages (offer, consent), without the record: a
+    # candidate reading a report happens only after a pre-adverse notice (an adverse result).
+    await candidate_link_read(deps, application_id)
     return record, content
 
 
 async def overview(deps: Deps, actor: Actor, application_id: UUID) -> tuple[list[ConsentRequest], list[Check]]:
     await access.visible_application(deps, actor, application_id, action="read_background")
+    # A read of criminal-offence data's overview: audited, ids only (invariant 6).
+    await deps.audit(actor, "background.viewed", application_id=application_id)
     repo = deps.uow.repo
     return await repo.list_consents(application_id), await repo.list_checks(application_id)

@@ -158,11 +158,17 @@ async def _send_one(deps: Deps, row: OutboxRow, report: MailReport) -> None:
     await _finish(deps, row, DELIVERED, None, report)
 
 
+def audited_kind(kind: str) -> str:
+    """The mail's kind as the audit trail keeps it: background-check mail only as `background`
+    (a notice kind next to an application id would reveal an adverse result, UK GDPR Art. 10)."""
+    return "background" if kind.startswith("background.") else kind
+
+
 async def _finish(deps: Deps, row: OutboxRow, status: str, error: str | None, report: MailReport) -> None:
     """Delivered or abandoned: the sealed content goes, ids and times stay, audited."""
     async with deps.uow.transaction() as tx:
         await tx.outbox_finished(row.id, status=status, at=deps.clock.now(), error=error)  # type: ignore[attr-defined]
-        details: dict[str, str | int | bool | None] = {"message": str(row.id), "kind": row.kind, "attempts": row.attempts}
+        details: dict[str, str | int | bool | None] = {"message": str(row.id), "kind": audited_kind(row.kind), "attempts": row.attempts}
         if error:
             details["error"] = error
         await tx.append_audit([deps.event(SYSTEM, f"mail.{status}", application_id=row.application_id, details=details)])

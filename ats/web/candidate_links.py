@@ -10,6 +10,7 @@ from starlette.templating import Jinja2Templates
 
 from ats.domain.errors import DomainError, ValidationError
 from ats.services import background, consents, workflow
+from ats.services.audit import candidate_link_read
 from ats.services.deps import Deps
 from ats.services.links import LINK_PATHS
 from ats.web.errors import status_for
@@ -32,6 +33,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
         try:
             application = await workflow.offer_for_token(deps, token)
             position = await deps.uow.repo.get_position(application.position_id)
+            await candidate_link_read(deps, application.id)  # a read of the candidate's data: audited
         except DomainError as exc:
             return error(request, exc)
         return page(request, "offer.html", application=application, position=position, token=token, done=None)
@@ -66,6 +68,7 @@ def routes(deps: Deps, templates: Jinja2Templates) -> list[Route]:
             if view.consent.status.value == "requested":
                 # Unanswered: the short answer window applies, not the withdrawal window.
                 view = await consents.consent_page(deps, token)
+            await candidate_link_read(deps, view.application.id)  # audited like the offer page
         except DomainError as exc:
             return error(request, exc)
         return consent_page(request, view)

@@ -636,7 +636,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         given: dict[str, int] = {}
         withdrawn: dict[str, int] = {}
         started: dict[str, int] = {}
-        pre_adverse_at: dict[str, Any] = {}
+        updates: dict[str, list[Any]] = {}
         for e in self.repo.audit:
             consent = str(e.details.get("consent"))
             if e.action == "application.transitioned" and e.details.get("to") == S.OFFER_ACCEPTED.value:
@@ -649,9 +649,12 @@ class WorkflowMachine(RuleBasedStateMachine):
                 withdrawn[consent] = e.seq
             elif e.action == "check.started":
                 started[str(e.details["check"])] = e.seq
-            elif e.action == "check.notice_sent":
-                pre_adverse_at[str(e.details["check"])] = e.at
+            elif e.action == "check.updated":
+                # One action for every step after the start (the audit keeps no outcome): the
+                # second is the pre-adverse notice (the first is the result).
+                updates.setdefault(str(e.details["check"]), []).append(e.at)
 
+        pre_adverse_at = {key: times[1] for key, times in updates.items() if len(times) > 1}
         applications_ = self.table("applications")
         positions_ = self.table("positions")
         consents = self.table("consents")
