@@ -6,11 +6,14 @@ AWS S3 user guide "Conditional writes")."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from botocore.exceptions import ClientError
 
 from ats.domain.audit_checkpoints import ALGORITHM, PREFIX
 from ats.ports_audit import CheckpointExists
+
+CHECKPOINT_TAGS = {"legal-basis": "legal-obligation", "purpose": "accountability", "record-type": "audit-checkpoint"}
 
 
 class KmsAuditSigner:
@@ -50,6 +53,9 @@ class S3CheckpointStore:
                 Body=body,
                 ContentType="application/json",
                 IfNoneMatch="*",
+                # The bucket policy denies untagged puts (infra/aws/storage.yaml): the audit
+                # trail is kept for accountability (GDPR Art. 5(2)), no personal data.
+                Tagging=urlencode(CHECKPOINT_TAGS),
                 ServerSideEncryption="aws:kms",
                 SSEKMSKeyId=self.kms_key_id,
             )
