@@ -6,9 +6,10 @@ import asyncio
 import dataclasses
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 from ats import metrics
@@ -30,15 +31,15 @@ from ats.domain.model import (
     Referee,
     Role,
 )
-from ats.domain.records import new_record
 from ats.domain.references import PRIVACY_NOTICE_VERSION, new_reference
 from ats.domain.uploads import CheckedUpload, check_upload
 from ats.ports import Duplicate, NewSubmission, PositionClosed, Vault
-from ats.services import access, duplicates
+from ats.services import access, duplicates, intake_files
 from ats.services.deps import Deps
 from ats.services.references import parse_referee
 
 MAX_FORM_REFEREES = 3
+T = TypeVar("T")
 CLOSED_MESSAGE = "This position is no longer accepting applications."
 RESTRICTED_DOCUMENT = (
     "This application is restricted at the candidate's request (GDPR Art. 18): only a privacy "
@@ -63,13 +64,6 @@ class Submitted:
     reference: str
 
 
-@dataclass(frozen=True)
-class _Document:
-    record_type: RecordType
-    checked: CheckedUpload
-    data: bytes
-
-
 async def open_position(deps: Deps, position_id: UUID) -> Position:
     return require_open(await deps.uow.repo.get_position(position_id))
 
@@ -80,30 +74,6 @@ def require_open(position: Position | None) -> Position:
     if not position.is_open:
         raise Conflict(CLOSED_MESSAGE, code="position_closed")
     return position
-
-
-async def validate_submission(
-    deps: Deps, fields: Mapping[str, object], cv: Upload | None, cover_letter: Upload | None
-) -> tuple[ApplicantDetails, list[_Document]]:
-    """Every check that needs no I/O, done before anything is written (invariant 7); the file
-    checks on a worker thread."""
-    details = validate_applicant(
-        full_name=fields.get("full_name"),
-        email=fields.get("email"),
-        phone=fields.get("phone"),
-        country=fields.get("country"),
-        privacy_notice_acknowledged=fields.get("privacy_notice_acknowledged"),
-        talent_pool_consent=fields.get("talent_pool_consent"),
-    )
-    documents = []
-    for field, record_type, upload in (
-        ("cv", RecordType.CV, cv),
-        ("cover_letter", RecordType.COVER_LETTER, cover_letter),
-    ):
-        checked = await check_file(deps, field, upload, required=record_type is RecordType.CV)
-        if checked is not None and upload is not None:
-            documents.append(_Document(record_type, checked, upload.data))
-    return details, documents
 
 
 async def check_file(deps: Deps, field: str, upload: Upload | None, *, required: bool) -> CheckedUpload | None:
@@ -136,8 +106,11 @@ async def submit_application(
     referees: Sequence[Mapping[str, object]] = (),
 ) -> Submitted:
     repo = deps.uow.repo
+    uploads = [("cv", RecordType.CV, cv), ("cover_letter", RecordType.COVER_LETTER, cover_letter)]
     try:
-        details, documents = await validate_submission(deps, fields, cv, cover_letter)
+        details = _applicant(fields)
+        if cv is None:
+            await check_file(deps, "cv", None, required=True)  # "Attach your CV." (counted)
         if len(referees) > MAX_FORM_REFEREES:
             raise ValidationError(f"Name at most {MAX_FORM_REFEREES} referees here.", field="referees")
         parsed_referees = [
@@ -149,54 +122,29 @@ async def submit_application(
     application_id = uuid4()
     found = await repo.intake_lookup(position_id, details.email)
     position = require_open(found.position)
+    now = deps.clock.now()
+    consent = _talent_pool_consent(application_id, now) if details.talent_pool_consent else None
+    intake = intake_files.Intake(
+        vault=deps.vault,
+        application_id=application_id,
+        jurisdiction=position.jurisdiction,
+        now=now,
+        max_bytes=deps.max_upload_bytes,
+        uploads=[(f, t, u) for f, t, u in uploads if u is not None],
+        consent=consent,
+    )
     if found.duplicate_of is not None:
-        # Answered like any application, so the form tells no one whether an address has
-        # applied; the owner of the address hears of it by mail (issue 9 #10).
+        # Answered like any application (its files checked the same), so the form tells no one
+        # whether an address has applied; the owner of the address hears of it by mail (issue 9 #10).
+        await _checked(deps, intake.check_only)
         await duplicates.received(deps, position, found.duplicate_of, details.email)
         return _as_if_stored()
-    now = deps.clock.now()
-    contents: list[tuple[Record, bytes]] = []
-    for doc in documents:
-        record = new_record(
-            record_id=uuid4(),
-            application_id=application_id,
-            record_type=doc.record_type,
-            jurisdiction=position.jurisdiction,
-            content_type=doc.checked.content_type,
-            filename=doc.checked.filename,
-            size=doc.checked.size,
-            sha256="",  # set by the vault, beside the encryption
-            now=now,
-        )
-        contents.append((record, doc.data))
-    if details.talent_pool_consent:
-        consent = json.dumps(
-            {
-                "consent": "talent_pool",
-                "given_at": now.isoformat(),
-                "privacy_notice_version": PRIVACY_NOTICE_VERSION,
-                "application": str(application_id),
-            }
-        ).encode()
-        record = new_record(
-            record_id=uuid4(),
-            application_id=application_id,
-            record_type=RecordType.TALENT_POOL_CONSENT,
-            jurisdiction=position.jurisdiction,
-            content_type="application/json",
-            filename="talent-pool-consent.json",
-            size=len(consent),
-            sha256="",
-            now=now,
-        )
-        contents.append((record, consent))
+    contents = intake.contents  # filled by the worker: what was put can be discarded
 
-    # Objects first, rows second (DESIGN §5): a crash in between leaves only an orphan object,
-    # unreadable without its key row, which the orphan sweep deletes. The data key (a KMS call
-    # when a branch key is due), checksums, encryption and puts share one worker-thread call.
-    # A key made for an intake that fails is never stored anywhere: it leaves nothing behind.
     try:
-        data_key = await deps.blocking(deps.vault.store_new, application_id, contents)
+        # The files' checks, the data key (a KMS call when a branch key is due), encryption and
+        # puts in one worker-thread call (ats.services.intake_files), objects before rows.
+        data_key = await _checked(deps, intake.check_and_store)
         application = Application(
             id=application_id,
             reference=new_reference(),
@@ -253,6 +201,36 @@ async def submit_application(
                 return _as_if_stored()
         raise
     return Submitted(id=application_id, reference=application.reference)
+
+
+def _applicant(fields: Mapping[str, object]) -> ApplicantDetails:
+    return validate_applicant(
+        full_name=fields.get("full_name"),
+        email=fields.get("email"),
+        phone=fields.get("phone"),
+        country=fields.get("country"),
+        privacy_notice_acknowledged=fields.get("privacy_notice_acknowledged"),
+        talent_pool_consent=fields.get("talent_pool_consent"),
+    )
+
+
+async def _checked(deps: Deps, work: Callable[[], T]) -> T:
+    try:
+        return await deps.blocking(work)
+    except ValidationError as exc:
+        metrics.upload_refused(exc.code)  # the refusal code only: never the file or its name
+        raise
+
+
+def _talent_pool_consent(application_id: UUID, now: datetime) -> bytes:
+    return json.dumps(
+        {
+            "consent": "talent_pool",
+            "given_at": now.isoformat(),
+            "privacy_notice_version": PRIVACY_NOTICE_VERSION,
+            "application": str(application_id),
+        }
+    ).encode()
 
 
 def _as_if_stored() -> Submitted:

@@ -9,7 +9,7 @@ import pytest
 
 from ats.domain import uploads
 from ats.domain.actors import SYSTEM
-from ats.services import applications, positions
+from ats.services import applications, intake_files, positions
 from ats.services.applications import Upload
 from ats.services.deps import Deps
 from storage.memory import FixedClock, MemoryBlobStore, MemoryKeyProvider, MemoryUnitOfWork
@@ -27,6 +27,7 @@ async def test_intake_runs_every_file_check_off_the_event_loop(monkeypatch: pyte
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(applications, "check_upload", spy)
+    monkeypatch.setattr(intake_files, "check_upload", spy)
     await applications.submit_application(
         deps,
         position_id=position.id,
@@ -51,6 +52,7 @@ async def test_a_file_checked_by_the_form_is_not_checked_again_by_the_intake(mon
         return real(data, filename, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(applications, "check_upload", counted)
+    monkeypatch.setattr(intake_files, "check_upload", counted)
     cv = Upload("cv.txt", b"plain CV")
     await applications.check_file(deps, "cv", cv, required=True)  # the candidate page, first
     await applications.submit_application(
