@@ -231,41 +231,75 @@ def test_key_rotates_and_its_policy_names_the_task_roles(stack: dict[str, str]) 
     assert principals["KeyAdministration"] == ADMIN_ROLE
 
 
-def _allowed_actions(role_arn: str) -> list[str]:
+def _allowed_statements(role_arn: str) -> list[dict[str, Any]]:
     iam = boto3.client("iam", region_name=REGION)
     name = role_arn.rsplit("/", 1)[1]
-    actions: list[str] = []
+    statements: list[dict[str, Any]] = []
     for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
         if isinstance(document, str):  # moto 5.2 keeps a CloudFormation inline policy as repr()
             document = ast.literal_eval(document)
         for statement in document["Statement"]:
             assert statement["Effect"] == "Allow"
-            found = statement["Action"]
-            actions += [found] if isinstance(found, str) else found
+            statements.append(statement)
     assert not iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-    return actions
+    return statements
 
 
-def _grants(actions: list[str], wanted: str) -> bool:
-    return any(fnmatch.fnmatchcase(wanted.lower(), a.lower()) for a in actions)
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+# What "the documents" means for a grant: any object under applications/ (object actions) or a
+# listing of the bucket under that prefix (bucket actions). A grant scoped elsewhere (the audit
+# checkpoints under audit-checkpoints/) does not reach them.
+DOCUMENT_ARN = f"arn:aws:s3:::{BUCKET}/applications/{uuid4()}/cv/{uuid4()}"
+BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
+BUCKET_ACTIONS = {"s3:listbucket", "s3:listbucketversions"}
+
+
+def _grants(statements: list[dict[str, Any]], wanted: str) -> bool:
+    """Whether some statement allows `wanted` on the applicants' documents (IAM matching: action
+    and resource wildcards are case-insensitive / case-sensitive globs; an s3:prefix condition
+    limits a listing)."""
+    on_bucket = wanted.lower() in BUCKET_ACTIONS
+    target = BUCKET_ARN if on_bucket else DOCUMENT_ARN
+    for statement in statements:
+        if not any(fnmatch.fnmatchcase(wanted.lower(), a.lower()) for a in _listed(statement["Action"])):
+            continue
+        if not any(fnmatch.fnmatchcase(target, r) for r in _listed(statement["Resource"])):
+            continue
+        prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+        if on_bucket and prefixes and not any(fnmatch.fnmatchcase("applications/", p) for p in _listed(prefixes)):
+            continue
+        return True
+    return False
 
 
 def test_web_role_cannot_list_or_delete_versions(stack: dict[str, str]) -> None:
-    actions = _allowed_actions(stack["WebTaskRoleArn"])
+    statements = _allowed_statements(stack["WebTaskRoleArn"])
     for needed in ("s3:PutObject", "s3:PutObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging"):
-        assert _grants(actions, needed), needed
+        assert _grants(statements, needed), needed
     for refused in ("s3:ListBucket", "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion",
                     "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration"):
-        assert not _grants(actions, refused), refused
+        assert not _grants(statements, refused), refused
 
 
 def test_jobs_role_cannot_read_documents(stack: dict[str, str]) -> None:
-    actions = _allowed_actions(stack["JobsTaskRoleArn"])
+    statements = _allowed_statements(stack["JobsTaskRoleArn"])
     for needed in ("s3:ListBucketVersions", "s3:DeleteObjectVersion", "s3:PutObjectVersionTagging"):
-        assert _grants(actions, needed), needed
+        assert _grants(statements, needed), needed
     for refused in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:GetObjectVersionTagging"):
-        assert not _grants(actions, refused), refused
+        assert not _grants(statements, refused), refused
+
+
+def test_both_roles_keep_the_audit_checkpoints_and_nothing_else_there(stack: dict[str, str]) -> None:
+    """The checkpoint grants (issue 11) are the only reads of a whole object either role holds,
+    and only under audit-checkpoints/."""
+    for role in ("WebTaskRoleArn", "JobsTaskRoleArn"):
+        for statement in _allowed_statements(stack[role]):
+            if "s3:GetObject" in _listed(statement["Action"]):
+                assert _listed(statement["Resource"]) == [f"arn:aws:s3:::{BUCKET}/audit-checkpoints/*"]
 
 
 def test_the_app_stores_through_the_outputs(s3: Any, stack: dict[str, str]) -> None:
