@@ -61,8 +61,10 @@ class OversightRepository(Protocol):
         the oldest first."""
         ...
 
-    async def count_overdue_unexplained(self, as_of: datetime) -> int:
-        """Those of `overdue(as_of)` neither held nor restricted: what expiry should have erased."""
+    async def count_overdue_unexplained(self, as_of: datetime, *, claims_live_at: datetime) -> int:
+        """Those of `overdue(as_of)` neither held nor restricted nor being erased now (a claim
+        still live at `claims_live_at`: another worker is on it): what expiry should have erased.
+        A lapsed claim counts: its worker died and the next run must finish it."""
         ...
 
     async def add_hold(self, hold: HoldRow) -> None: ...

@@ -47,7 +47,8 @@ class MemoryOversight:
             for a in due[:limit]
         ]
 
-    async def count_overdue_unexplained(self, as_of: datetime) -> int:
+    async def count_overdue_unexplained(self, as_of: datetime, *, claims_live_at: datetime) -> int:
+        claims = self.state.get("claims", {})  # storage.memory_retention: id -> (worker, lease until)
         return sum(
             1
             for a in self.state["applications"].values()
@@ -55,6 +56,7 @@ class MemoryOversight:
             and a.retention_until <= as_of
             and not a.legal_hold_reason
             and a.restricted_at is None
+            and not (a.id in claims and claims[a.id][1] >= claims_live_at)
         )
 
     async def add_hold(self, hold: HoldRow) -> None:

@@ -50,10 +50,13 @@ class OversightQueries:
             for r in rows
         ]
 
-    async def count_overdue_unexplained(self, as_of: datetime) -> int:
+    async def count_overdue_unexplained(self, as_of: datetime, *, claims_live_at: datetime) -> int:
         a = t.Application
         return await a.count().where(
-            (a.retention_until <= as_of) & a.legal_hold_reason.is_null() & a.restricted_at.is_null()
+            (a.retention_until <= as_of)
+            & a.legal_hold_reason.is_null()
+            & a.restricted_at.is_null()
+            & (a.erasure_claim.is_null() | a.erasure_claim_expires.is_null() | (a.erasure_claim_expires < claims_live_at))
         ).run()
 
     async def add_hold(self, hold: HoldRow) -> None:

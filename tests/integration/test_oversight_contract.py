@@ -65,7 +65,14 @@ async def test_oversight_contract(deps: Deps) -> None:
     assert await repo.count_due_between([now - timedelta(days=10), now, now + timedelta(days=60)]) == [1, 1]  # held left out
     overdue = await repo.overdue(now, 10)
     assert [(o.application_id, o.hold_reason) for o in overdue] == [(ids[2], "Claim"), (ids[1], None)]
-    assert await repo.count_overdue_unexplained(now) == 1
+    assert await repo.count_overdue_unexplained(now, claims_live_at=now) == 1
+    # A worker erasing it right now (a live claim) is not an overdue item; once its lease lapsed
+    # (the worker died) it is again, until the next run finishes it.
+    async with deps.uow.transaction() as tx:
+        claimed = await tx.claim_due(as_of=now, worker="w1", now=now, lease_until=now + timedelta(minutes=5), limit=10)
+    assert [c.application_id for c in claimed] == [ids[1]]
+    assert await repo.count_overdue_unexplained(now, claims_live_at=now) == 0
+    assert await repo.count_overdue_unexplained(now, claims_live_at=now + timedelta(minutes=6)) == 1
     holds = await repo.list_holds(10)
     assert [(h.reason, h.lifted_by, h.lift_reason) for h in holds] == [("Claim", None, None), ("Old claim", "user:b", "Settled")]
     stale = await repo.stale_positions(now - timedelta(days=365))
