@@ -38,7 +38,7 @@ def routes(panel: Panel) -> list[Route]:
             problem, status = exc.message, 422
             board = await dashboard.dashboard(deps, actor)
         response = panel.page(
-            request, "admin_dashboard.html", status, actor=actor, board=board, chart=chart(board.months),
+            request, "admin_dashboard.html", status, actor=actor, board=board, chart=chart([(m.month, m.total) for m in board.months]),
             asked=asked, problem=problem, **extra,
         )
         response.headers["Cache-Control"] = "no-store"

@@ -153,9 +153,3 @@ def is_record_due(expires_at: datetime | None, now: datetime, *, held: bool, res
     """A record's own rule has run out and nothing on its application blocks its erasure."""
     return expires_at is not None and not held and not restricted and now >= expires_at
 
-
-def month_bounds(now: datetime, months: int) -> list[datetime]:
-    """The first instant (UTC) of this month and of each of the next `months` months: the edges
-    of `months` calendar-month buckets for the dashboard's upcoming erasures."""
-    start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return [start + relativedelta(months=i) for i in range(months + 1)]

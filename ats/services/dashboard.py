@@ -17,10 +17,10 @@ import anyio
 from ats.domain.actors import Actor
 from ats.domain.errors import NotFound, ValidationError
 from ats.domain.model import Role
-from ats.domain.oversight import OVERDUE_GRACE, month_bounds, month_label, overdue_reason
+from ats.domain.oversight import OVERDUE_GRACE, overdue_reason
 from ats.ports import JobRunRow, TombstoneRow
 from ats.ports_oversight import HoldRow, OverdueRow, StaleRow
-from ats.services import access, expiry, stale
+from ats.services import access, expiry, record_retention, stale
 from ats.services.deps import Deps
 
 MONTHS = 24
@@ -39,7 +39,7 @@ class Overdue:
 @dataclass
 class Dashboard:
     now: datetime
-    months: list[tuple[str, int]]
+    months: list[record_retention.UpcomingMonth]
     overdue: list[Overdue]
     alert_overdue: int  # due for more than a day, neither held nor restricted
     holds: list[HoldRow]
@@ -65,13 +65,6 @@ def clean_reference(reference: object) -> str | None:
     if not REFERENCE.match(text):
         raise ValidationError("A reference has letters, digits and dashes only (at most 20).", field="reference")
     return text
-
-
-async def upcoming(deps: Deps, now: datetime, months: int = MONTHS) -> list[tuple[str, int]]:
-    """Applications (not held) due for erasure in each month from this one (UTC)."""
-    bounds = month_bounds(now, months)
-    counts = await deps.uow.repo.count_due_between(bounds)
-    return [(month_label(b), n) for b, n in zip(bounds, counts, strict=False)]
 
 
 async def dashboard(deps: Deps, actor: Actor, *, reference: object = None) -> Dashboard:
@@ -102,7 +95,7 @@ async def dashboard(deps: Deps, actor: Actor, *, reference: object = None) -> Da
     cutoff, stale_rows = await stale.stale_positions(deps)
     board = Dashboard(
         now=now,
-        months=await upcoming(deps, now),
+        months=await record_retention.upcoming(deps, actor, MONTHS),
         overdue=overdue,
         alert_overdue=alert_overdue,
         holds=await repo.list_holds(LISTED),

@@ -22,9 +22,10 @@ import anyio
 from ats.domain.actors import SYSTEM, Actor
 from ats.domain.errors import NotFound
 from ats.domain.model import Record, RecordType, Role
+from ats.domain.oversight import month_bounds, month_label
 from ats.domain.records import tags_for
 from ats.domain.retention import expires_on_tag
-from ats.domain.retention_rules import ANY, RetentionTable, month_bounds, record_expiry
+from ats.domain.retention_rules import ANY, RetentionTable, record_expiry
 from ats.policy_retention import retention_table
 from ats.ports_record_retention import ExpectedRules
 from ats.services import access
@@ -156,18 +157,21 @@ async def erase_due_records(deps: Deps, *, as_of: datetime, batch: int, actor: A
 class UpcomingMonth:
     month: str  # YYYY-MM
     applications: int  # applications (not held) whose four-year rule runs out that month
-    records: int  # records (not held) whose own shorter rule runs out that month
+    records: int  # records (not held) whose own shorter rule runs out that month, before their application's
+
+    @property
+    def total(self) -> int:
+        return self.applications + self.records
 
 
 async def upcoming(deps: Deps, actor: Actor, months: int = 24) -> list[UpcomingMonth]:
-    """What will be erased in this month and the next `months - 1`, per month, for the
-    retention dashboard. Privacy officers only (anyone else: 404, as ats.services.access)."""
+    """What will be erased from now to the end of this month and in each of the next
+    `months - 1`, per month (UTC), for the retention dashboard: what is due already is overdue,
+    not upcoming. Privacy officers only (anyone else: 404, as ats.services.access)."""
     if access.role_of(actor) is not Role.PRIVACY_OFFICER:
         raise NotFound("There is no such page.")
     bounds = month_bounds(deps.clock.now(), months)
     repo = deps.uow.repo
     apps = await repo.count_due_between(bounds)
     records = await repo.count_records_due_between(bounds, skip_types=SKIP_TYPES)
-    return [
-        UpcomingMonth(b.strftime("%Y-%m"), a, r) for b, a, r in zip(bounds, apps, records, strict=False)
-    ]
+    return [UpcomingMonth(month_label(b), a, r) for b, a, r in zip(bounds, apps, records, strict=False)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ats.domain.model import RecordType
-from ats.domain.retention_rules import Anchor, Period, RetentionTable, Rule, month_bounds, record_expiry
+from ats.domain.retention_rules import Anchor, Period, RetentionTable, Rule, record_expiry
 from ats.policy_loader import PolicyFileError, load_policy
 from ats.policy_retention import load_retention
 
@@ -114,11 +114,6 @@ def test_period_arithmetic_at_month_ends_and_leap_days() -> None:
     assert Period.parse("P1Y").after(at(2024, 2, 29)) == at(2025, 2, 28)
     assert Period.parse("P4Y").after(at(2024, 2, 29)) == at(2028, 2, 29)
     assert Period.parse("P1Y6M").iso() == "P1Y6M"
-
-
-def test_month_bounds_start_on_the_first_of_each_month() -> None:
-    bounds = month_bounds(datetime(2025, 12, 31, 23, 59, tzinfo=UTC), 3)
-    assert [b.date().isoformat() for b in bounds] == ["2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01"]
 
 
 def test_a_table_rule_inside_code_is_checked_too() -> None:
