@@ -42,6 +42,8 @@ def probes(container: Container) -> Probes:
         smtp=partial(probe_smtp, parse_smtp_url(smtp_url.get_secret_value())) if smtp_url else None,
         mail_from=settings.ats_mail_from,
         production=settings.production,
+        audit_seal=container.deps.audit_seal,
+        audit_key_id=settings.ats_audit_signing_key_id,
     )
 
 

@@ -81,8 +81,9 @@ class Settings(BaseSettings):
     # Positions open longer than this are flagged on the retention dashboard (issue 11 item 6).
     ats_stale_position_months: int = Field(default=12, ge=1, le=120)
     # The KMS key (asymmetric, ECC_NIST_P256, SIGN_VERIFY) that signs the audit chain's checkpoints
-    # (ats.services.audit); unset: no checkpoints are written and `ats audit verify` refuses.
-    ats_audit_signing_key_id: str | None = None
+    # (ats.services.audit). Required in production (issue 11: tamper evidence that survives
+    # database access); unset in development: no checkpoints, and `ats audit verify` refuses.
+    ats_audit_signing_key_id: str | None = Field(default=None, validate_default=True)
     # True only for `ats serve --embedded`: talk to the local emulator with fake credentials.
     embedded: bool = False
 
@@ -90,6 +91,11 @@ class Settings(BaseSettings):
     @classmethod
     def _optional(cls, value: object, info: ValidationInfo) -> object:
         if value in (None, ""):
+            if info.field_name == "ats_audit_signing_key_id" and info.data.get("ats_env") == "production":
+                raise ValueError(
+                    "is required in production: the KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs the audit "
+                    "trail's checkpoints, e.g. the storage stack's AtsAuditSigningKeyId output"
+                )
             return None  # set but empty in a manifest: as if unset
         if info.field_name == "ats_metrics_token" and len(str(value)) < 32:
             raise ValueError("must be at least 32 characters, e.g. from: openssl rand -base64 32")

@@ -1,7 +1,8 @@
 """`ats doctor` and the production start-up checks (issue 12): is this deployment's bucket
 versioned, private and SSE-KMS encrypted, is the KMS key usable with the encryption context the
-code sends, is the database migrated, is mail configured? Each failure is a Finding naming the
-problem and its fix. Read-only, except one data key generated and unwrapped in KMS."""
+code sends, can the audit chain's checkpoints be signed and listed, is the database migrated,
+is mail configured? Each failure is a Finding naming the problem and its fix. Read-only, except
+one data key generated and unwrapped and one probe message signed in KMS."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from ats.domain.doctor import Finding, failed, judge_bucket, judge_bucket_key, judge_key, passed
 from ats.ports import KeyProvider
+from ats.ports_audit import AuditSeal
 from ats.ports_ops import DeploymentInspector
 from ats.settings import DEV_MAIL_FROM, EMAIL
 
@@ -28,14 +30,54 @@ class Probes:
     smtp: Callable[[], Awaitable[None]] | None  # None: ATS_SMTP_URL is not set
     mail_from: str
     production: bool
+    audit_seal: AuditSeal | None = None  # None: ATS_AUDIT_SIGNING_KEY_ID is not set
+    audit_key_id: str | None = None
 
 
 async def diagnose(probes: Probes) -> list[Finding]:
     """Every check, in a fixed order; the caller decides what a failure stops."""
-    storage, database, mail = await asyncio.gather(
-        asyncio.to_thread(_storage, probes), _database(probes), _mail(probes)
+    storage, audit, database, mail = await asyncio.gather(
+        asyncio.to_thread(_storage, probes), asyncio.to_thread(_audit, probes), _database(probes), _mail(probes)
     )
-    return [*storage, *database, *mail]
+    return [*storage, *audit, *database, *mail]
+
+
+AUDIT_KEY_FIX = (
+    "set ATS_AUDIT_SIGNING_KEY_ID to an asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY): the storage stack's "
+    "AtsAuditSigningKeyId output (infra/aws/storage.yaml)"
+)
+
+
+def _audit(probes: Probes) -> list[Finding]:
+    """Tamper evidence (issue 11): checkpoints of the audit chain signed in KMS and kept in S3.
+    Without them someone with database access can rewrite the chain and its hashes unseen."""
+    seal = probes.audit_seal
+    if seal is None:
+        return [failed("audit.signing_key", "ATS_AUDIT_SIGNING_KEY_ID is not set: the audit trail gets no signed "
+                       "checkpoints, so an edit by someone with database access goes undetected", AUDIT_KEY_FIX)]
+    probe = b"ats doctor: audit signing probe"
+    try:
+        signature = seal.signer.sign(probe)
+        verifies = seal.signer.verify(probe, signature) and not seal.signer.verify(probe + b"!", signature)
+    except Exception as exc:  # why broad: any error of the probe is the finding itself
+        return [failed(
+            "audit.signing_key",
+            f"KMS key {probes.audit_key_id} could not sign and verify a checkpoint ({_name(exc)})",
+            AUDIT_KEY_FIX + "; the service's role needs kms:Sign and kms:Verify on it",
+        )]
+    if not verifies:
+        return [failed("audit.signing_key", f"KMS key {probes.audit_key_id} does not verify its own signature",
+                       AUDIT_KEY_FIX)]
+    try:
+        seal.store.list_keys()
+    except Exception as exc:  # why broad: as above
+        return [passed("audit.signing_key"), failed(
+            "audit.checkpoints",
+            f"the checkpoints under audit-checkpoints/ in bucket {probes.bucket} cannot be listed ({_name(exc)})",
+            "allow the service's role s3:ListBucket with prefix audit-checkpoints/* and s3:GetObject, s3:PutObject "
+            "and s3:PutObjectTagging on audit-checkpoints/* (infra/aws/storage.yaml)",
+        )]
+    return [passed("audit.signing_key"), passed("audit.checkpoints")]
 
 
 def _storage(probes: Probes) -> list[Finding]:

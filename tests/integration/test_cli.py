@@ -67,6 +67,7 @@ async def test_cli_errors_name_the_problem(container: Container) -> None:
     production["ATS_PRIVACY_CONTACT"] = "privacy@example.com"
     production["ATS_SMTP_URL"], production["ATS_MAIL_FROM"] = "smtp://127.0.0.1:25", "jobs@example.com"
     production["ATS_PUBLIC_URL"] = "https://jobs.example.com"
+    production["ATS_AUDIT_SIGNING_KEY_ID"] = "alias/ats-audit-signing"
     refused = ats(container, "jobs", "expire", "--as-of", "2999-01-01T00:00:00Z", env=production)
     assert refused.returncode == 1 and "production" in refused.stderr
 

@@ -65,6 +65,7 @@ def settings(database_url: str, s3env: S3Env, **over: Any) -> Settings:
 async def make_container(database_url: str, s3env: S3Env, smtp_url: str, *, migrated: bool = True, **over: Any) -> Container:
     from storage.migrate import migrate
 
+    over.setdefault("ats_audit_signing_key_id", s3env.signing_key_id)  # as infra/ sets it (issue 11)
     c = build(settings(database_url, s3env, ats_smtp_url=smtp_url, ats_mail_from="jobs@example.com", **over))
     await c.startup()
     if migrated and database_url.startswith("sqlite"):
@@ -97,6 +98,8 @@ async def test_a_good_setup_passes(good: Container) -> None:
         "bucket.encryption_key",
         "key.state",
         "key.round_trip",
+        "audit.signing_key",
+        "audit.checkpoints",
         "database.migrations",
         "mail.from",
         "mail.smtp",
@@ -180,13 +183,28 @@ async def test_a_wrong_key_is_named(database_url: str, s3env: S3Env, smtp: SmtpS
     assert "ats-branch-key" in bad["key.round_trip"].fix
 
 
+async def test_a_missing_or_unusable_audit_signing_key_is_named(database_url: str, s3env: S3Env, smtp: SmtpServer) -> None:
+    encrypt(s3env)
+    symmetric = s3env.kms.create_key(Description="not a signing key")["KeyMetadata"]["KeyId"]
+    for key, problem in ((None, "is not set"), (symmetric, "could not sign"),
+                         ("00000000-0000-4000-8000-000000000000", "could not sign")):
+        c = await make_container(database_url, s3env, smtp.url, ats_audit_signing_key_id=key)
+        try:
+            bad = failing(await run_checks(c))
+        finally:
+            await c.shutdown()
+        assert set(bad) == {"audit.signing_key"}, key
+        assert problem in bad["audit.signing_key"].problem
+        assert "ATS_AUDIT_SIGNING_KEY_ID" in bad["audit.signing_key"].fix
+
+
 async def test_a_missing_bucket_is_named(database_url: str, s3env: S3Env, smtp: SmtpServer) -> None:
     c = await make_container(database_url, s3env, smtp.url, ats_s3_bucket="no-such-bucket-here")
     try:
         bad = failing(await run_checks(c))
     finally:
         await c.shutdown()
-    assert set(bad) == {"bucket.exists"}
+    assert set(bad) == {"bucket.exists", "audit.checkpoints"}
 
 
 async def test_an_unmigrated_database_is_named(good: Container) -> None:
@@ -231,7 +249,7 @@ async def test_unreachable_smtp_and_missing_mail_settings_are_named(database_url
 def doctor(c: Container, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ats.cli", "doctor", *args],
-        env={**cli_env(c.settings), **env},
+        env={**cli_env(c.settings), "ATS_AUDIT_SIGNING_KEY_ID": c.settings.ats_audit_signing_key_id or "", **env},
         capture_output=True,
         text=True,
         timeout=120,

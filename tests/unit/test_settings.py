@@ -16,12 +16,26 @@ BASE = {
     # Required in production (DESIGN §10); harmless in development.
     "ATS_SMTP_URL": "smtp://mail.example.com:587",
     "ATS_MAIL_FROM": "jobs@example.com",
+    "ATS_AUDIT_SIGNING_KEY_ID": "alias/ats-audit-signing",  # required in production (issue 11)
 }
 
 
 def test_development_needs_no_privacy_contact() -> None:
     settings = load_settings(BASE)
     assert (settings.ats_privacy_contact, settings.ats_controller_name) == ("", "")
+
+
+def test_production_without_an_audit_signing_key_stops_start_up_naming_it() -> None:
+    production = {**BASE, "ATS_ENV": "production", "ATS_PRIVACY_CONTACT": "p@example.com",
+                  "ATS_PUBLIC_URL": "https://jobs.example.com"}
+    for unset in ({k: v for k, v in production.items() if k != "ATS_AUDIT_SIGNING_KEY_ID"},
+                  {**production, "ATS_AUDIT_SIGNING_KEY_ID": ""}):
+        with pytest.raises(SettingsError, match=r"ATS_AUDIT_SIGNING_KEY_ID: .*required in production") as caught:
+            load_settings(unset)
+        assert ";" not in str(caught.value)  # only it is named
+    assert load_settings(production).ats_audit_signing_key_id == "alias/ats-audit-signing"
+    development = {k: v for k, v in BASE.items() if k != "ATS_AUDIT_SIGNING_KEY_ID"}
+    assert load_settings(development).ats_audit_signing_key_id is None
 
 
 def test_production_without_a_privacy_contact_stops_start_up_naming_it() -> None:

@@ -21,6 +21,7 @@ PRODUCTION = {
     "ATS_PRIVACY_CONTACT": "privacy@example.com",
     "ATS_SMTP_URL": "smtp://mail.example.com:587",
     "ATS_MAIL_FROM": "no-reply@example.com",
+    "ATS_AUDIT_SIGNING_KEY_ID": "alias/ats-audit-signing",
 }
 
 

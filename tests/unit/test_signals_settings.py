@@ -31,6 +31,7 @@ def test_production_logs_json_by_default_and_text_on_request() -> None:
         "ats_privacy_contact": "privacy@example.com",
         "ats_smtp_url": "smtp://mail.example.com:587",
         "ats_mail_from": "no-reply@example.com",
+        "ats_audit_signing_key_id": "alias/ats-audit-signing",
     }
     assert load_settings(prod).log_format == "json"
     assert load_settings({**prod, "ATS_LOG_FORMAT": "text"}).log_format == "text"
