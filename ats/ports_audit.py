@@ -62,6 +62,13 @@ class CheckpointStore(Protocol):
         """Every key under the checkpoints' prefix, in order."""
         ...
 
+    def replaced_keys(self) -> list[str]:
+        """Keys under the prefix that were ever deleted or written twice (a delete marker or a
+        second version in the versioned bucket's history), in order. A checkpoint is written
+        once and never removed, so each of these is a checkpoint someone took away, even one
+        whose number a later checkpoint re-used."""
+        ...
+
 
 @dataclass(frozen=True)
 class AuditSeal:

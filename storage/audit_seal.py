@@ -72,3 +72,15 @@ class S3CheckpointStore:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=PREFIX):
             found.extend(item["Key"] for item in page.get("Contents", []))
         return sorted(found)
+
+    def replaced_keys(self) -> list[str]:
+        # The bucket is versioned (infra/aws/storage.yaml): a DeleteObject leaves a delete marker
+        # and an overwrite a second version, kept until the lifecycle's noncurrent expiry
+        # (S3 user guide, "Working with delete markers"). Needs s3:ListBucketVersions.
+        versions: dict[str, int] = {}
+        replaced: set[str] = set()
+        for page in self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=PREFIX):
+            for item in page.get("Versions", []):
+                versions[item["Key"]] = versions.get(item["Key"], 0) + 1
+            replaced.update(item["Key"] for item in page.get("DeleteMarkers", []))
+        return sorted(replaced | {key for key, n in versions.items() if n > 1})

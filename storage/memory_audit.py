@@ -48,13 +48,30 @@ class MemorySigner:
 
 
 class MemoryCheckpointStore:
+    """A versioned bucket's behaviour, in memory: a deleted or overwritten key is remembered."""
+
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.history: dict[str, int] = {}  # key -> writes and deletions seen
 
     def put_new(self, key: str, body: bytes) -> None:
         if key in self.objects:
             raise CheckpointExists(key)
         self.objects[key] = body
+        self.history[key] = self.history.get(key, 0) + 1
+
+    def delete(self, key: str) -> None:
+        """What someone with the bucket's DeleteObject could do (tests)."""
+        self.objects.pop(key, None)
+        self.history[key] = self.history.get(key, 0) + 1
+
+    def overwrite(self, key: str, body: bytes) -> None:
+        """A PutObject without the create-only condition (tests)."""
+        self.objects[key] = body
+        self.history[key] = self.history.get(key, 0) + 1
+
+    def replaced_keys(self) -> list[str]:
+        return sorted(k for k, n in self.history.items() if n > 1 and k.startswith(PREFIX))
 
     def get(self, key: str) -> bytes:
         return self.objects[key]

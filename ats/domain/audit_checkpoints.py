@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ats.domain.audit import GENESIS, canonical
 from ats.domain.model import AuditEvent
@@ -111,7 +111,9 @@ def decode(body: bytes) -> SignedCheckpoint:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # edited | gap | truncated | recomputed | checkpoint_missing | bad_signature | malformed
+    # edited | gap | truncated | recomputed | checkpoint_missing | checkpoint_deleted | bad_signature
+    # | malformed | unsealed
+    kind: str
     seq: int  # the first sequence number this problem leaves unproven
     message: str
     checkpoint: int | None = None
@@ -155,6 +157,40 @@ def check_series(found: Iterable[tuple[str, SignedCheckpoint | None, bool]]) -> 
     return trusted, problems
 
 
+def object_number(key: str) -> int | None:
+    name = key.removeprefix(PREFIX).removesuffix(".json")
+    return int(name) if key.startswith(PREFIX) and name.isdigit() else None
+
+
+def replaced(trusted: list[Checkpoint], keys: Iterable[str]) -> list[Problem]:
+    """A checkpoint deleted or overwritten (the versioned bucket's history shows it): the chain
+    from just after the checkpoint before it is unproven, even if a later checkpoint took its
+    number again (deleting the newest checkpoint leaves no gap in the numbers)."""
+    problems = []
+    for key in keys:
+        number = object_number(key)
+        if number is None:
+            continue
+        before = [cp for cp in trusted if cp.number < number]
+        covered = before[-1].seq + 1 if before else 1
+        problems.append(Problem("checkpoint_deleted", covered, f"checkpoint {number} was deleted or overwritten", number))
+    return problems
+
+
+def unsealed(trusted: list[Checkpoint], first_after: datetime | None, now: datetime, *, wait: timedelta) -> list[Problem]:
+    """Events older than `wait` that no checkpoint covers yet. Checkpoints are written hourly,
+    so this is a deleted newest checkpoint (whose bucket history is gone too) or a jobs service
+    that stopped: either way, those events are unproven."""
+    if first_after is not None and first_after.tzinfo is None:
+        first_after = first_after.replace(tzinfo=UTC)
+    if first_after is None or now - first_after <= wait:
+        return []
+    seq = trusted[-1].seq + 1 if trusted else 1
+    hours = int((now - first_after).total_seconds() // 3600)
+    return [Problem("unsealed", seq, f"events from seq {seq} have waited {hours} h for a checkpoint (one is written "
+                    "every hour): the newest checkpoint was deleted, or the jobs service is not running")]
+
+
 @dataclass
 class ChainCheck:
     """Feed the chain page by page (in seq order); memory stays constant. Each event must follow
@@ -168,6 +204,7 @@ class ChainCheck:
     events: int = 0
     _next: int = 0  # index of the next checkpoint to meet
     limit: int = 20  # problems kept (the first ones matter)
+    first_unsealed_at: datetime | None = None  # the first event after the newest checkpoint
 
     def __post_init__(self) -> None:
         self._skip_empty()
@@ -203,6 +240,8 @@ class ChainCheck:
             elif event.prev_hash != self.prev or hashlib.sha256(canonical(event)).hexdigest() != event.hash:
                 self._add(Problem("edited", event.seq, f"event {event.seq} does not match its hash"))
             self.seq, self.prev = event.seq, event.hash
+            if self.first_unsealed_at is None and (not self.checkpoints or event.seq > self.checkpoints[-1].seq):
+                self.first_unsealed_at = event.at
             self._skip_empty()
 
     def finish(self) -> list[Problem]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -200,6 +200,11 @@ class VerifyReport:
         }
 
 
+# Checkpoints come every hour (jobs/scheduler.py): an event waiting longer than this for one is
+# unproven (a deleted newest checkpoint, or a stopped jobs service).
+UNSEALED_WAIT = timedelta(hours=2)
+
+
 def _load_checkpoints(seal: AuditSeal) -> list[tuple[str, cps.SignedCheckpoint | None, bool]]:
     found: list[tuple[str, cps.SignedCheckpoint | None, bool]] = []
     for key in seal.store.list_keys():
@@ -224,6 +229,7 @@ async def verify(deps: Deps, *, page: int = VERIFY_PAGE) -> VerifyReport:
     # Checkpoints first: each one then names a head already committed when the chain is read.
     found = await deps.blocking(_load_checkpoints, seal)
     trusted, series_problems = cps.check_series(found)
+    series_problems += cps.replaced(trusted, await deps.blocking(seal.store.replaced_keys))
     check = cps.ChainCheck(trusted)
     everything = AuditFilter()
     after = 0
@@ -235,6 +241,7 @@ async def verify(deps: Deps, *, page: int = VERIFY_PAGE) -> VerifyReport:
         after = rows[-1].seq
     head_seq, _ = await deps.uow.repo.audit_head()
     problems = check.finish() + series_problems
+    problems += cps.unsealed(trusted, check.first_unsealed_at, deps.clock.now(), wait=UNSEALED_WAIT)
     if head_seq > check.seq and not any(p.kind == "truncated" for p in problems):
         # The head row outlived the events: someone deleted the chain's tail.
         problems.append(cps.Problem("truncated", check.seq + 1, f"the chain ends at seq {check.seq}, the head says {head_seq}"))

@@ -70,11 +70,13 @@ def _audit(probes: Probes) -> list[Finding]:
                        AUDIT_KEY_FIX)]
     try:
         seal.store.list_keys()
+        seal.store.replaced_keys()
     except Exception as exc:  # why broad: as above
         return [passed("audit.signing_key"), failed(
             "audit.checkpoints",
             f"the checkpoints under audit-checkpoints/ in bucket {probes.bucket} cannot be listed ({_name(exc)})",
-            "allow the service's role s3:ListBucket with prefix audit-checkpoints/* and s3:GetObject, s3:PutObject "
+            "allow the service's role s3:ListBucket and s3:ListBucketVersions with prefix audit-checkpoints/* and "
+            "s3:GetObject, s3:PutObject "
             "and s3:PutObjectTagging on audit-checkpoints/* (infra/aws/storage.yaml)",
         )]
     return [passed("audit.signing_key"), passed("audit.checkpoints")]

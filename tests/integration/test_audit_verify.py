@@ -1,7 +1,7 @@
 """`ats audit verify` against the real chain (SQLite and PostgreSQL) and the emulator's KMS and
 S3: an untouched chain passes; each tampering case exits 1 naming the first bad sequence number
 (an edited event, a recomputed chain, truncation below the latest checkpoint, a deleted
-checkpoint, a bad signature). And the listing (`ats audit list --json`) filters and pages."""
+checkpoint, even the newest one once its number is re-used, a bad signature). And the listing (`ats audit list --json`) filters and pages."""
 
 from __future__ import annotations
 
@@ -102,6 +102,18 @@ async def test_a_deleted_checkpoint(sealed: Container, s3env: S3Env) -> None:
     s3env.s3.delete_object(Bucket=s3env.bucket, Key=cps.object_key(2))
     code, report, _ = verify_cli(sealed)
     assert (code, report["first_bad_seq"], report["problems"][0]["kind"]) == (1, 11, "checkpoint_missing")
+
+
+async def test_a_deleted_newest_checkpoint_whose_number_is_taken_again(sealed: Container, s3env: S3Env) -> None:
+    """Deleting the newest checkpoint leaves no gap once the next one re-uses its number; the
+    versioned bucket's delete marker and second version still show it."""
+    await three_checkpoints(sealed)
+    s3env.s3.delete_object(Bucket=s3env.bucket, Key=cps.object_key(3))
+    await sealed.deps.audit(SYSTEM, "application.viewed")
+    await audit.checkpoint(sealed.deps)
+    code, report, _ = verify_cli(sealed)
+    assert report["checkpoints"] == 3
+    assert (code, report["first_bad_seq"], report["problems"][0]["kind"]) == (1, 21, "checkpoint_deleted")
 
 
 async def test_a_bad_signature(sealed: Container, s3env: S3Env) -> None:

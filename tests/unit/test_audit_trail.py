@@ -99,9 +99,41 @@ async def test_a_deleted_checkpoint_leaves_a_gap(deps: Deps) -> None:
     assert deps.audit_seal is not None
     store = deps.audit_seal.store
     assert isinstance(store, MemoryCheckpointStore)
-    del store.objects[cps.object_key(2)]
+    store.delete(cps.object_key(2))
     report = await audit.verify(deps)
     assert (report.first_bad_seq, report.problems[0].kind, report.problems[0].checkpoint) == (11, "checkpoint_missing", 2)
+    assert ("checkpoint_deleted", 11, 2) in [(p.kind, p.seq, p.checkpoint) for p in report.problems]
+
+
+async def test_a_deleted_newest_checkpoint_is_found_even_once_its_number_is_taken_again(deps: Deps) -> None:
+    """No gap in the numbers: the next checkpoint takes number 3 again and links to 2. The
+    bucket's history (a delete marker, a second version) still shows it."""
+    await sealed(deps)
+    assert deps.audit_seal is not None
+    store = deps.audit_seal.store
+    assert isinstance(store, MemoryCheckpointStore)
+    store.delete(cps.object_key(3))
+    events = deps.uow.repo.audit
+    events[24].details = {"n": 99}
+    rehash_from(events, 24)  # the chain after checkpoint 2 rewritten, then sealed anew
+    await add(deps, 2)
+    await audit.checkpoint(deps)
+    assert store.list_keys() == [cps.object_key(n) for n in (1, 2, 3)]
+    report = await audit.verify(deps)
+    assert [(p.kind, p.seq, p.checkpoint) for p in report.problems] == [("checkpoint_deleted", 21, 3)]
+
+
+async def test_events_waiting_hours_for_a_checkpoint_are_unproven(deps: Deps) -> None:
+    await sealed(deps)
+    await add(deps, 4)  # seq 31..34, after the newest checkpoint
+    assert isinstance(deps.clock, FixedClock)
+    deps.clock.advance(hours=2)  # the first of them is 1 h 30 min old: the hourly job may come
+    assert (await audit.verify(deps)).ok
+    deps.clock.advance(hours=1)
+    report = await audit.verify(deps)
+    assert [(p.kind, p.seq) for p in report.problems] == [("unsealed", 31)]
+    await audit.checkpoint(deps)
+    assert (await audit.verify(deps)).ok
 
 
 async def test_a_bad_signature(deps: Deps) -> None:
@@ -111,9 +143,10 @@ async def test_a_bad_signature(deps: Deps) -> None:
     assert isinstance(store, MemoryCheckpointStore)
     signed = cps.decode(store.objects[cps.object_key(3)])
     forged = cps.SignedCheckpoint(cps.Checkpoint(3, 30, "f" * 64, NOW, signed.checkpoint.prev), signed.signature, signed.key_id)
-    store.objects[cps.object_key(3)] = cps.encode(forged)
+    store.overwrite(cps.object_key(3), cps.encode(forged))
     report = await audit.verify(deps)
     assert (report.first_bad_seq, report.problems[0].kind) == (21, "bad_signature")
+    assert [(p.kind, p.checkpoint) for p in report.problems[1:]] == [("checkpoint_deleted", 3)]
 
 
 async def test_checkpoints_number_on_and_chain_to_the_previous_signature(deps: Deps) -> None:
