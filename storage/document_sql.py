@@ -5,8 +5,8 @@ position, the assignment, the data key, then the audit head, the event and the h
 a transaction of their own); on SQLite each statement is several hand-offs to aiosqlite's
 thread, and together they were most of the server's extra CPU per download against a bare
 `get_object` (bench/download.py, DESIGN §7). Here the scope read is one query and the audit
-append one function on the connection's own thread (SQLite), or BEGIN, the head locked, one
-statement and COMMIT (PostgreSQL), as storage/intake_sql.py does for the intake.
+append one function on the connection's own thread (SQLite), or one statement that locks the
+head, chains and inserts the events and moves the head (PostgreSQL, storage/audit_chain_sql.py).
 
 The rows are read and written as piccolo reads and writes them (storage.rows builds the domain
 objects; intake_sql's column lists and value conversion write the events);
@@ -27,6 +27,7 @@ from piccolo.utils.encoding import dump_json
 from ats.domain import audit as audit_chain
 from ats.domain.model import AuditEvent, DataKeyRow
 from ats.ports import DocumentScope
+from storage import audit_chain_sql
 from storage import tables as t
 from storage.intake_sql import (
     HEAD_INSERT,
@@ -124,6 +125,12 @@ async def _postgres_scope(engine: PostgresEngine, record_id: UUID, user_id: UUID
 
 
 async def _postgres_append(engine: PostgresEngine, events: list[AuditEvent]) -> None:
+    # One statement, one round trip (storage/audit_chain_sql.py); the transaction below only
+    # for a database whose head row does not exist yet.
+    if engine.pool is not None:
+        async with engine.pool.acquire() as db:
+            if await audit_chain_sql.append(db, events, dump_json):
+                return
     async with engine.transaction() as tx:
         db = tx.connection
         # The head row lock serialises chain appends across writers (as append_audit does).
