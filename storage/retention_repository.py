@@ -17,6 +17,7 @@ from ats.domain.model import ApplicationStatus, PositionStatus, Record
 from ats.domain.retention import PENDING
 from ats.ports import Claimed, JobRunRow, TombstoneRow
 from storage import tables as t
+from storage.erasure_claims import CLAIM_COLUMNS, stamp_and_shred
 from storage.rows import record_from
 
 # Rows per multi-row INSERT: 10 columns x 3000 stays under the 32,766 bind parameters that
@@ -104,15 +105,7 @@ class RetentionQueries:
         data keys (crypto-shredding first: DESIGN §5). Also re-claims every lapsed claim, held
         or not: its key is already destroyed, so it must be finished. Call inside a transaction."""
         query = (
-            t.Application.select(
-                t.Application.id,
-                t.Application.reference,
-                t.Application.position_id,
-                t.Application.person_id,
-                t.Application.submitted_at,
-                t.Application.retention_until,
-                t.Application.erasure_reason,
-            )
+            t.Application.select(*CLAIM_COLUMNS)
             .where(
                 (
                     (t.Application.retention_until <= as_of)
@@ -135,34 +128,7 @@ class RetentionQueries:
         apps = await query.run()
         if not apps:
             return []
-        ids = [a["id"] for a in apps]
-        await t.Application.update(
-            {
-                t.Application.erasure_claim: worker,
-                t.Application.erasure_claim_expires: lease_until,
-                t.Application.erasure_started_at: now,
-            }
-        ).where(t.Application.id.is_in(ids)).run()
-        versions = await t.Record.select(
-            t.Record.application_id, t.Record.object_key, t.Record.version_id
-        ).where(t.Record.application_id.is_in(ids)).run()
-        await t.DataKey.delete().where(t.DataKey.application_id.is_in(ids)).run()
-        by_app: dict[UUID, list[tuple[str, str]]] = {i: [] for i in ids}
-        for v in versions:
-            by_app[v["application_id"]].append((v["object_key"], v["version_id"]))
-        return [
-            Claimed(
-                application_id=a["id"],
-                reference=a["reference"],
-                position_id=a["position_id"],
-                person_id=a["person_id"],
-                submitted_at=a["submitted_at"],
-                retention_until=a["retention_until"],
-                versions=by_app[a["id"]],
-                reason=a["erasure_reason"],  # a lapsed erasure on request keeps its reason
-            )
-            for a in apps
-        ]
+        return await stamp_and_shred(apps, worker=worker, now=now, lease_until=lease_until)
 
     async def complete_erasures(
         self, claims: list[Claimed], worker: str, tombstones: list[TombstoneRow]

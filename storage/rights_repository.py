@@ -11,6 +11,7 @@ from piccolo.engine import PostgresEngine
 
 from ats.ports import Claimed
 from storage import tables as t
+from storage.erasure_claims import CLAIM_COLUMNS, stamp_and_shred
 
 
 class RightsQueries:
@@ -21,14 +22,7 @@ class RightsQueries:
     ) -> list[Claimed]:
         if not ids:
             return []
-        query = t.Application.select(
-            t.Application.id,
-            t.Application.reference,
-            t.Application.position_id,
-            t.Application.person_id,
-            t.Application.submitted_at,
-            t.Application.retention_until,
-        ).where(
+        query = t.Application.select(*CLAIM_COLUMNS).where(
             t.Application.id.is_in(list(ids))
             & (
                 (t.Application.legal_hold_reason.is_null() & t.Application.erasure_claim.is_null())
@@ -43,35 +37,7 @@ class RightsQueries:
         apps = await query.run()
         if not apps:
             return []
-        claimed = [a["id"] for a in apps]
-        await t.Application.update(
-            {
-                t.Application.erasure_claim: worker,
-                t.Application.erasure_claim_expires: lease_until,
-                t.Application.erasure_started_at: now,
-                t.Application.erasure_reason: reason,
-            }
-        ).where(t.Application.id.is_in(claimed)).run()
-        versions = await t.Record.select(
-            t.Record.application_id, t.Record.object_key, t.Record.version_id
-        ).where(t.Record.application_id.is_in(claimed)).run()
-        await t.DataKey.delete().where(t.DataKey.application_id.is_in(claimed)).run()
-        by_app: dict[UUID, list[tuple[str, str]]] = {i: [] for i in claimed}
-        for v in versions:
-            by_app[v["application_id"]].append((v["object_key"], v["version_id"]))
-        return [
-            Claimed(
-                application_id=a["id"],
-                reference=a["reference"],
-                position_id=a["position_id"],
-                person_id=a["person_id"],
-                submitted_at=a["submitted_at"],
-                retention_until=a["retention_until"],
-                versions=by_app[a["id"]],
-                reason=reason,
-            )
-            for a in apps
-        ]
+        return await stamp_and_shred(apps, worker=worker, now=now, lease_until=lease_until, reason=reason)
 
     async def set_restricted(self, application_id: UUID, at: datetime | None) -> None:
         await t.Application.update({t.Application.restricted_at: at}).where(t.Application.id == application_id).run()
