@@ -25,7 +25,9 @@ from ats.services.deps import Deps
 from ats.services.rights_common import applications, delete_all_versions, ids, require_officer
 from ats.services.rights_rectify import rectify
 
-__all__ = ["erase", "lift_restriction", "object_to_processing", "rectify", "restrict", "withdraw_consent"]
+# Lifting a restriction is the privacy officer's decision outside a request, the person told
+# first: ats.services.restrictions.lift.
+__all__ = ["erase", "object_to_processing", "rectify", "restrict", "withdraw_consent"]
 
 ERASURE_REASON = "erasure-request"  # the tombstone's reason (expiry's is "retention-expired")
 OBJECTION_REASON = "objection"
@@ -162,18 +164,6 @@ async def restrict(deps: Deps, subject: Subject, *, actor: Actor, now: datetime)
         "We have restricted the use of your data: we keep it, but do not use it for recruitment, "
         "and do not erase it at the end of its retention period, until the restriction is lifted. "
         "We will tell you before we lift it (GDPR Art. 18(3)).",
-    )
-
-
-async def lift_restriction(deps: Deps, subject: Subject, *, actor: Actor, now: datetime) -> Outcome:
-    """Lift a restriction: the application is used again, and erased by the next expiry run
-    once its retention date has passed."""
-    require_officer(actor)
-    changed, already = await _set_restriction(deps, subject, actor=actor, now=now, on=False)
-    return Outcome(
-        True,
-        f"Restriction lifted: {changed} application(s) now, {already} not restricted.",
-        "The restriction on the use of your data has been lifted (GDPR Art. 18(3)).",
     )
 
 

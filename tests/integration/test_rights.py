@@ -17,7 +17,7 @@ from ats.domain.model import RecordType, Role
 from ats.domain.records import application_prefix
 from ats.domain.rights import Subject
 from ats.ports import Assignment
-from ats.services import applications, expiry, positions, retention, rights, workflow
+from ats.services import applications, expiry, positions, restrictions, retention, rights, workflow
 from ats.services.applications import Upload
 from tests.helpers import pdf, sql_rows
 
@@ -159,7 +159,8 @@ async def test_restriction_stops_moves_downloads_and_expiry_until_lifted(contain
     assert report.as_dict()["restricted"] == 1
     assert await c.deps.uow.repo.get_application(due) is not None
 
-    assert (await rights.lift_restriction(c.deps, who, actor=OFFICER, now=now)).fulfilled
+    for app_id in (live, due):  # the person told first, then lifted (GDPR Art. 18(3))
+        await restrictions.lift(c.deps, OFFICER, app_id, reason="The accuracy check is done")
     moved_now = await workflow.transition(c.deps, RECRUITER, live, to="screening")
     assert moved_now.status.value == "screening"
     report = await expiry.erase_due(c.deps, as_of=DUE)
@@ -241,7 +242,7 @@ async def test_cli_expire_skips_and_reports_a_restriction_until_lifted(container
     assert run.job == "expire" and counts["restricted"] == 1  # the job's own report
     assert await c.deps.uow.repo.get_application(app_id) is not None
 
-    assert (await rights.lift_restriction(c.deps, subject(app_id), actor=OFFICER, now=now)).fulfilled
+    await restrictions.lift(c.deps, OFFICER, app_id, reason="The accuracy check is done")
     erased = json.loads(ats(c, *args).stdout.strip().splitlines()[-1])
     assert (erased["erased"], erased["restricted"]) == (1, 0)
     assert (await c.deps.uow.repo.get_tombstone(app_id)).reason == "retention-expired"
