@@ -63,6 +63,7 @@ def test_a_safe_client_request_id_is_kept(given: str) -> None:
 def test_anything_else_gets_a_new_id(given: str | None) -> None:
     made = request_id(given)
     assert made != given and len(made) == 32 and made.isalnum()
+    assert request_id(given) != made  # a new one each time
 
 
 def test_routes_are_logged_as_templates_never_with_tokens_or_ids() -> None:
