@@ -39,17 +39,22 @@ async def test_expire_exits_non_zero_when_an_item_is_overdue_for_over_a_day(cont
     url = db(container)
     ok = ats(container, "jobs", "expire", "--json")
     assert ok.returncode == 0 and json.loads(ok.stdout.splitlines()[-1])["overdue"] == 0
-    # Due three days ago, and held by another worker's live claim: this run cannot erase it.
     from tests.e2e.support import sql_exec
 
+    # Due three days ago, and being erased by another worker (a live claim): that worker's to
+    # finish, not an alarm (parallel runs must not alarm each other).
     sql_exec(
         url,
         "UPDATE applications SET retention_until = $1, erasure_claim = 'other', erasure_claim_expires = $2 WHERE id = $3",
         now - timedelta(days=3), now + timedelta(hours=1), app_id,
     )
-    stuck = ats(container, "jobs", "expire", "--json")
-    assert stuck.returncode == 1
+    claimed = ats(container, "jobs", "expire", "--json")
+    assert claimed.returncode == 0 and json.loads(claimed.stdout.splitlines()[-1])["overdue"] == 0, claimed.stderr
+    # Unclaimed, and this run (as of four days ago) cannot erase it: overdue, exit 1.
+    sql_exec(url, "UPDATE applications SET erasure_claim = NULL, erasure_claim_expires = NULL WHERE id = $1", app_id)
+    stuck = ats(container, "jobs", "expire", "--json", "--as-of", (now - timedelta(days=4)).isoformat())
+    assert stuck.returncode == 1, stuck.stderr
     assert json.loads(stuck.stdout.splitlines()[-1])["overdue"] == 1
     assert "overdue for more than a day" in stuck.stderr
     runs = sql_rows(url, "SELECT status FROM job_runs WHERE job = 'expire' ORDER BY started_at")
-    assert [r[0] for r in runs] == ["ok", "failed"]
+    assert [r[0] for r in runs] == ["ok", "ok", "failed"]
