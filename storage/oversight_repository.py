@@ -13,6 +13,7 @@ from ats.domain.model import PositionStatus
 from ats.ports import JobRunRow, TombstoneRow
 from ats.ports_oversight import HoldRow, OverdueRow, StaleRow
 from storage import tables as t
+from storage.rows import job_run_from
 
 
 class OversightQueries:
@@ -86,7 +87,7 @@ class OversightQueries:
         found: list[JobRunRow] = []
         for job in jobs:  # per job on the (job, finished_at) index (migration 2026-12-03 10:30)
             rows = await r.select().where(r.job == job).order_by(r.started_at, ascending=False).limit(per_job).run()
-            found += [JobRunRow(**row) for row in rows]
+            found += [job_run_from(row) for row in rows]
         return found
 
     async def find_tombstones(self, reference: str | None, limit: int) -> list[TombstoneRow]:

@@ -18,7 +18,7 @@ from ats.domain.retention import PENDING
 from ats.ports import Claimed, JobRunRow, TombstoneRow
 from storage import tables as t
 from storage.erasure_claims import CLAIM_COLUMNS, stamp_and_shred
-from storage.rows import record_from
+from storage.rows import job_run_from, record_from
 
 # Rows per multi-row INSERT: 10 columns x 3000 stays under the 32,766 bind parameters that
 # SQLite (3.32+) and asyncpg accept in one statement.
@@ -192,4 +192,4 @@ class RetentionQueries:
 
     async def list_job_runs(self, limit: int = 50) -> list[JobRunRow]:
         rows = await t.JobRun.select().order_by(t.JobRun.started_at, ascending=False).limit(limit).run()
-        return [JobRunRow(**r) for r in rows]
+        return [job_run_from(r) for r in rows]

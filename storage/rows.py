@@ -20,6 +20,7 @@ from ats.domain.model import (
     Role,
     User,
 )
+from ats.ports import JobRunRow
 
 
 def position_from(row: dict[str, Any]) -> Position:
@@ -108,3 +109,13 @@ def audit_from(row: dict[str, Any]) -> AuditEvent:
         prev_hash=row["prev_hash"],
         hash=row["hash"],
     )
+
+
+def job_run_from(row: dict[str, Any]) -> JobRunRow:
+    # piccolo hands a JSON column back as its text (SQLite and PostgreSQL alike).
+    counts, errors = row["counts"], row["errors"]
+    return JobRunRow(**{
+        **row,
+        "counts": json.loads(counts) if isinstance(counts, str) else counts,
+        "errors": json.loads(errors) if isinstance(errors, str) else errors,
+    })

@@ -193,3 +193,25 @@ def test_ropa_page_and_notice_name_the_policy_locations(dev: tuple[Live, SmtpSer
         admin_login(client, officer)
         page = client.get("/admin/ropa").text
     assert ", ".join(names) in page and "background-check-report" in page and "GDPR Art. 6(1)(f)" in page
+
+
+def test_job_runs_show_their_counts_and_errors(dev: tuple[Live, SmtpServer]) -> None:
+    """Job runs as the jobs write them (counts and errors are JSON columns, handed back as text):
+    the page answered 500 on a fresh `make run`, whose jobs run at start-up."""
+    live, _ = dev
+    officer = add_staff(live, email="j.po@example.com", role="privacy_officer")
+    now = datetime.now(UTC)
+    failed_app = uuid.uuid4()
+    sql_exec(
+        live.database_url,
+        "INSERT INTO job_runs (id, job, started_at, finished_at, status, counts, errors, holder) "
+        "VALUES ($1, 'expire', $2, $3, 'failed', $4, $5, 'test')",
+        uuid.uuid4(), now - timedelta(minutes=5), now - timedelta(minutes=4), '{"erased": 7, "failed": 1}',
+        f'[{{"application_id": "{failed_app}", "error": "object deletion failed"}}]',
+    )
+    with live.client() as client:
+        admin_login(client, officer)
+        page = client.get("/admin/oversight")
+    assert page.status_code == 200, page.text[:300]
+    assert "erased 7" in page.text and "object deletion failed" in page.text
+    assert "The latest run of the expire job did not succeed." in page.text
