@@ -60,14 +60,14 @@ async def test_hashes_match_the_canonical_form_and_concurrent_appends_chain(
 
 
 def test_holes_put_back_together_are_the_canonical_form() -> None:
-    event = SYSTEM_EVENT()
+    event = an_event()
     event.seq, event.prev_hash = 1234567, "ab" * 32
     before, between = holes(event)
     assert (before + event.prev_hash + between + str(event.seq) + "}").encode() == audit_chain.canonical(event)
     assert (event.seq, event.prev_hash) == (1234567, "ab" * 32)  # left as they were
 
 
-def SYSTEM_EVENT() -> AuditEvent:
+def an_event() -> AuditEvent:
     return AuditEvent(actor="system", action="x.y", at=datetime(2027, 2, 28, 23, 59, 59, 999999, tzinfo=UTC),
                       details={"k": 'v"}'})
 
@@ -77,4 +77,4 @@ def test_a_form_the_statement_cannot_fill_is_refused(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(module, "canonical", lambda e: b'{"seq":0,"prev_hash":"' + e.prev_hash.encode() + b'"}')
     with pytest.raises(ValueError, match="canonical form"):
-        module.holes(SYSTEM_EVENT())
+        module.holes(an_event())
