@@ -55,7 +55,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.intake import MB, READY_TIMEOUT, _uvicorn_thread, cpu_seconds, machine_busy_seconds, make_cv
+from bench.intake import (
+    MB,
+    READY_TIMEOUT,
+    _uvicorn_thread,
+    cpu_seconds,
+    machine_busy_seconds,
+    make_cv,
+    stat_cpu_seconds,
+)
 from bench.support import REGION, build_container, start_server_child, stop_server
 
 FLOOR = 0.8
@@ -81,10 +89,10 @@ def local_postgres_cpu_seconds() -> float | None:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 stat = f.read()
-        except OSError:  # gone meanwhile
+            if stat[stat.find("(") + 1 : stat.rfind(")")].startswith("postgres"):
+                total += stat_cpu_seconds(stat)
+        except (OSError, ValueError, IndexError):  # gone meanwhile
             continue
-        if stat[stat.find("(") + 1 : stat.rfind(")")].startswith("postgres"):
-            total += cpu_seconds(int(pid)) or 0.0
     return total
 
 
@@ -227,6 +235,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
     from storage.emulator import clients, provision, start_emulator
 
     emulator = start_emulator()
+    local_db = _is_local(args.database_url)
     process = parent = None
     targets: list[Target] = []
     password = secrets.token_urlsafe(18)
@@ -255,7 +264,6 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
                 api = Target("api", app_url, f"/api/v1/records/{record_id}/content", cv,
                              headers={"Authorization": f"Bearer {token}"}, concurrency=c)
                 targets = [bare, panel, api]
-                local_db = _is_local(args.database_url)
 
                 def sample() -> tuple[float | None, ...]:
                     # The database's processes only when PostgreSQL runs on this host; SQLite's
@@ -295,7 +303,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
     bare_rps = median("bare")
     result: dict[str, Any] = {
         "bare_rps": round(bare_rps, 2),
-        "database_cpu": "local PostgreSQL processes" if _is_local(args.database_url) else "not measured",
+        "database_cpu": "local PostgreSQL processes" if local_db else "not measured",
         "floor": args.floor,
         "requests": args.requests,
         "concurrency": args.concurrency,

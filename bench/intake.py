@@ -286,10 +286,15 @@ def cpu_seconds(pid: int) -> float | None:
     """User + system CPU of a process (all its threads), from /proc; None where unavailable."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return stat_cpu_seconds(f.read())
     except (OSError, ValueError, IndexError):
         return None
+
+
+def stat_cpu_seconds(stat: str) -> float:
+    """utime + stime of a /proc/<pid>/stat line (the name in parentheses may hold spaces)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy_seconds() -> float | None:
