@@ -24,12 +24,14 @@ async def test_hashes_match_the_canonical_form_and_concurrent_appends_chain(
     container: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deps = container.deps
-    statements: list[int] = []
+    statements: list[bool] = []
+    sizes: list[int] = []
     one_statement = storage.audit_chain_sql.append
 
     async def counted(db: Any, events: list[AuditEvent], dump_json: Any) -> bool:
         done = await one_statement(db, events, dump_json)
         statements.append(done)
+        sizes.append(len(events))
         return done
 
     monkeypatch.setattr(storage.audit_chain_sql, "append", counted)
@@ -48,7 +50,8 @@ async def test_hashes_match_the_canonical_form_and_concurrent_appends_chain(
         await deps.uow.append_audit_alone([event])
 
     await read(0)  # a new database: the head row is made on the way
-    await asyncio.gather(*(read(i) for i in range(1, 41)))
+    await read(1)  # alone, on the head the first append made
+    await asyncio.gather(*(read(i) for i in range(2, 41)))
     events = await deps.uow.repo.list_audit()
     assert sorted(e.seq for e in events) == list(range(1, 42))
     assert audit_chain.verify(sorted(events, key=lambda e: e.seq)) is None
@@ -57,6 +60,8 @@ async def test_hashes_match_the_canonical_form_and_concurrent_appends_chain(
     if container.settings.ats_database_url.startswith("postgres"):
         # The first append found no head (the slow path made it); the rest went as one statement.
         assert statements[0] is False and statements[1:] and all(statements[1:])
+        # Both forms ran: an event alone (APPEND_ONE_SQL) and a group commit's batch (APPEND_SQL).
+        assert 1 in sizes[1:] and max(sizes) > 1, sizes
 
 
 def test_holes_put_back_together_are_the_canonical_form() -> None:
