@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import re
@@ -46,6 +47,7 @@ import threading
 import time
 import traceback
 import uuid
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from pathlib import Path
@@ -68,6 +70,8 @@ from bench.support import REGION, build_container, start_server_child, stop_serv
 
 FLOOR = 0.8
 SIDES = ("server", "emulator", "database", "machine")
+NAMES = ("bare", "panel", "api", "bare-export", "export")
+MEASURED = {"panel": "bare", "api": "bare", "export": "bare-export"}  # target: its bare baseline
 EMAIL = "bench-downloads@example.com"
 CSRF = re.compile(r'name="csrftoken" value="([^"]+)"')
 
@@ -105,7 +109,7 @@ def _is_local(database_url: str | None) -> bool:
 # Server process.
 
 
-def _bare_app(endpoint_url: str, bucket: str, key: str, version_id: str) -> Any:
+def _bare_app(endpoint_url: str, bucket: str, objects: dict[str, tuple[str, str]]) -> Any:
     import anyio.to_thread
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -116,23 +120,28 @@ def _bare_app(endpoint_url: str, bucket: str, key: str, version_id: str) -> Any:
 
     s3, _ = clients(endpoint_url, REGION, emulated=True)  # same client config as the app's
 
-    def get() -> bytes:
+    def get(key: str, version_id: str) -> bytes:
         return s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()
 
-    async def bare(request: Request) -> Response:
-        body = await anyio.to_thread.run_sync(get)
-        return Response(body, media_type="application/octet-stream")
+    def route(path: str, key: str, version_id: str) -> Route:
+        async def bare(request: Request) -> Response:
+            body = await anyio.to_thread.run_sync(get, key, version_id)
+            return Response(body, media_type="application/octet-stream")
 
-    return Starlette(routes=[Route("/bare", bare)])
+        return Route(path, bare, methods=["GET", "POST"])
+
+    # One route per stored object: /bare (the CV) and /bare-export (an export's ZIP).
+    return Starlette(routes=[route(path, key, version) for path, (key, version) in objects.items()])
 
 
 def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: str, cv_bytes: int,
-          password: str) -> None:
+          password: str, exports_wanted: int) -> None:
     try:
         import asyncio
 
         from ats.domain.actors import SYSTEM, cli_operator
-        from ats.services import accounts, applications, assignments
+        from ats.domain.rights import Subject
+        from ats.services import accounts, applications, assignments, exports
         from ats.services.positions import create_position
         from ats.web.app import create_app
         from storage.migrate import migrate
@@ -140,7 +149,7 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: 
         container = build_container(database_url=database_url, endpoint_url=endpoint_url, bucket=bucket, key_id=key_id)
         cv = make_cv(cv_bytes)
 
-        async def prepare() -> tuple[Any, str]:
+        async def prepare() -> tuple[Any, str, list[str], Any]:
             deps = container.deps
             await migrate()
             position = await create_position(deps, SYSTEM, title="Benchmark engineer", jurisdiction="GB")
@@ -153,17 +162,30 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: 
                 deps, position_id=position.id, fields=fields, cv=applications.Upload("cv.pdf", cv)
             )
             records = await deps.uow.repo.list_records(submitted.id)
-            return records[0], token
+            # The candidate's export downloads (DESIGN §7 names them with the panel's and the API's):
+            # each link works once, so one export per request, made through the service beforehand.
+            subject = Subject(uuid.uuid4(), fields["email"], (submitted.id,))
+            paths = []
+            for _ in range(exports_wanted):
+                outcome = await exports.export(deps, subject, actor=SYSTEM, now=deps.clock.now(), portable=False)
+                if not outcome.fulfilled or outcome.link is None:
+                    raise RuntimeError("an export was not made")
+                paths.append(httpx.URL(outcome.link).path)
+            stored = [r for r in await deps.uow.repo.list_records(submitted.id) if r.record_type.value == "export"]
+            return records[0], token, paths, stored[0]
 
-        record, token = asyncio.run(prepare())
+        record, token, export_paths, export = asyncio.run(prepare())
         app_server, app_thread, app_port = _uvicorn_thread(create_app(container), lifespan="on")
-        bare_app = _bare_app(endpoint_url, bucket, record.object_key, record.version_id)
+        bare_app = _bare_app(endpoint_url, bucket, {
+            "/bare": (record.object_key, record.version_id),
+            "/bare-export": (export.object_key, export.version_id),
+        })
         bare_server, bare_thread, bare_port = _uvicorn_thread(bare_app, lifespan="off")
     except BaseException:
         conn.send(("error", traceback.format_exc()))
         return
     conn.send(("ready", f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}", str(record.id), token,
-               os.getpid()))
+               os.getpid(), export_paths))
     with contextlib.suppress(EOFError):
         conn.recv()
     for server in (app_server, bare_server):
@@ -187,15 +209,47 @@ def sign_in(client: httpx.Client, password: str) -> None:
 
 
 class Target:
+    """GETs of one path, or (`paths`) POSTs of single-use export links, one path each, with the
+    form's CSRF token; `baseline` names the bare target its ratio is taken against."""
+
     def __init__(self, name: str, base_url: str, path: str, expected: bytes | None, *, headers: dict | None = None,
-                 password: str | None = None, concurrency: int = 4) -> None:
-        self.name, self.path, self.expected = name, path, expected
+                 password: str | None = None, concurrency: int = 4, baseline: str = "bare",
+                 paths: list[str] | None = None) -> None:
+        self.name, self.path, self.expected, self.baseline = name, path, expected, baseline
+        self.paths = list(reversed(paths)) if paths is not None else None
         self.clients = []
+        self.forms: dict[httpx.Client, dict[str, str]] = {}
         for _ in range(concurrency):  # one client (and connection, session) per thread
             client = httpx.Client(base_url=base_url, timeout=120, headers=headers or {})
             if password is not None:
                 sign_in(client, password)
+            if self.paths:
+                # The page before the download (it does not use the link) sets the CSRF cookie.
+                page = client.get(self.paths[-1])
+                found = CSRF.search(page.text)
+                if page.status_code != 200 or found is None:
+                    raise RunFailed(f"export page answered {page.status_code}")
+                self.forms[client] = {"csrftoken": unescape(found.group(1))}
             self.clients.append(client)
+
+    def next_path(self) -> str | None:
+        """The next unused link (called under the batch's lock); the fixed path otherwise."""
+        if self.paths is None:
+            return self.path
+        return self.paths.pop() if self.paths else None
+
+    def fetch(self, client: httpx.Client, path: str) -> httpx.Response:
+        if self.paths is None:
+            return client.get(path)
+        return client.post(path, data=self.forms[client])
+
+    def wrong(self, response: httpx.Response) -> bool:
+        if response.status_code != 200:
+            return True
+        if self.expected is not None:
+            return response.content != self.expected
+        # An export: a ZIP (its bytes differ per export; one is opened and checked in full first).
+        return self.paths is not None and not response.content.startswith(b"PK\x03\x04")
 
     def close(self) -> None:
         for client in self.clients:
@@ -203,7 +257,7 @@ class Target:
 
 
 def batch(pool: ThreadPoolExecutor, target: Target, n: int) -> float:
-    """n GETs with one request in flight per client; the elapsed seconds."""
+    """n requests with one in flight per client; the elapsed seconds."""
     remaining = [n]
     lock = threading.Lock()
     failures: list[str] = []
@@ -214,10 +268,15 @@ def batch(pool: ThreadPoolExecutor, target: Target, n: int) -> float:
                 if remaining[0] <= 0 or failures:
                     return
                 remaining[0] -= 1
-            response = client.get(target.path)
-            if response.status_code != 200 or (target.expected is not None and response.content != target.expected):
+                path = target.next_path()
+            if path is None:
                 with lock:
-                    failures.append(f"{target.name}: GET {target.path} answered {response.status_code}, "
+                    failures.append(f"{target.name}: no export link left")
+                return
+            response = target.fetch(client, path)
+            if target.wrong(response):
+                with lock:
+                    failures.append(f"{target.name}: {path} answered {response.status_code}, "
                                     f"{len(response.content)} bytes: {response.text[:300] if response.status_code != 200 else ''}")
                 return
 
@@ -228,6 +287,19 @@ def batch(pool: ThreadPoolExecutor, target: Target, n: int) -> float:
     if failures:
         raise RunFailed(failures[0])
     return elapsed
+
+
+def check_export(target: Target, cv: bytes) -> None:
+    """One export downloaded and opened: a ZIP holding the JSON document and the CV's exact bytes."""
+    path = target.next_path()
+    if path is None:
+        raise RunFailed("no export link left")
+    response = target.fetch(target.clients[0], path)
+    if response.status_code != 200:
+        raise RunFailed(f"export: {path} answered {response.status_code}")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        if not any(archive.read(name) == cv for name in archive.namelist()):
+            raise RunFailed("export: the ZIP does not hold the CV's bytes")
 
 
 def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
@@ -251,11 +323,12 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
             try:
                 process, parent, message = start_server_child(
                     serve,
-                    (emulator.endpoint_url, bucket, key_id, database.url, args.cv_bytes, password),
+                    (emulator.endpoint_url, bucket, key_id, database.url, args.cv_bytes, password,
+                     args.warmup + args.rounds * args.requests + 1),
                     timeout=READY_TIMEOUT,
                     failed=RunFailed,
                 )
-                _, app_url, bare_url, record_id, token, server_pid = message
+                _, app_url, bare_url, record_id, token, server_pid, export_paths = message
                 cv = make_cv(args.cv_bytes)
                 c = args.concurrency
                 bare = Target("bare", bare_url, "/bare", None, concurrency=c)
@@ -263,7 +336,11 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
                                concurrency=c)
                 api = Target("api", app_url, f"/api/v1/records/{record_id}/content", cv,
                              headers={"Authorization": f"Bearer {token}"}, concurrency=c)
-                targets = [bare, panel, api]
+                bare_export = Target("bare-export", bare_url, "/bare-export", None, concurrency=c)
+                export = Target("export", app_url, "", None, concurrency=c, baseline="bare-export",
+                                paths=export_paths)
+                check_export(export, cv)
+                targets = [bare, panel, api, bare_export, export]
 
                 def sample() -> tuple[float | None, ...]:
                     # The database's processes only when PostgreSQL runs on this host; SQLite's
@@ -275,7 +352,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
                     for target in targets:
                         batch(pool, target, args.warmup)
                     for r in range(args.rounds):
-                        order = targets[r % 3:] + targets[: r % 3]
+                        order = targets[r % len(targets):] + targets[: r % len(targets)]
                         figures: dict[str, float] = {}
                         for target in order:
                             before = sample()
@@ -287,7 +364,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
                                     figures[f"{target.name}_{side}_cpu_ms"] = 1000 * (a - b) / args.requests
                         per_round.append(figures)
                         log(f"round {r + 1}/{args.rounds} ({', '.join(t.name for t in order)}): "
-                            f"bare {figures['bare']:6.1f}/s  panel {figures['panel']:6.1f}/s  api {figures['api']:6.1f}/s")
+                            + "  ".join(f"{t.name} {figures[t.name]:6.1f}/s" for t in targets))
             finally:
                 for target in targets:
                     target.close()
@@ -300,9 +377,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
         values = [f[key] for f in per_round if key in f]
         return statistics.median(values) if values else float("nan")
 
-    bare_rps = median("bare")
     result: dict[str, Any] = {
-        "bare_rps": round(bare_rps, 2),
         "database_cpu": "local PostgreSQL processes" if local_db else "not measured",
         "floor": args.floor,
         "requests": args.requests,
@@ -313,13 +388,14 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "cpu_ms_per_request": {
             f"{name}_{side}": round(median(f"{name}_{side}_cpu_ms"), 2)
-            for name in ("bare", "panel", "api") for side in SIDES
+            for name in NAMES for side in SIDES
         },
     }
-    for name in ("panel", "api"):
-        result[f"{name}_rps"] = round(median(name), 2)
-        result[f"{name}_ratio"] = round(median(name) / bare_rps, 3)
-    result["ok"] = all(result[f"{name}_ratio"] >= args.floor for name in ("panel", "api"))
+    for name in NAMES:
+        result[f"{name.replace('-', '_')}_rps"] = round(median(name), 2)
+    for name, baseline in MEASURED.items():
+        result[f"{name}_ratio"] = round(median(name) / median(baseline), 3)
+    result["ok"] = all(result[f"{name}_ratio"] >= args.floor for name in MEASURED)
     result["_per_round"] = per_round
     return result
 
@@ -357,10 +433,10 @@ def main(argv: list[str] | None = None) -> int:
         f"after {result['load_after']}")
     log("CPU milliseconds per request: the server process, the emulator, PostgreSQL's processes when it")
     log("runs on this host, and the whole machine (all processes, the client too)")
-    log(f"{'target':<8} {'req/s':>8} {'/ bare':>8} {'server':>8} {'emulator':>9} {'database':>9} {'machine':>8}")
-    for name in ("bare", "panel", "api"):
-        ratio = 1.0 if name == "bare" else result[f"{name}_ratio"]
-        log(f"{name:<8} {result[f'{name}_rps']:>8.1f} {ratio:>8.3f} " + " ".join(
+    log(f"{'target':<11} {'req/s':>8} {'/ bare':>8} {'server':>8} {'emulator':>9} {'database':>9} {'machine':>8}")
+    for name in NAMES:
+        ratio = result.get(f"{name}_ratio", 1.0)
+        log(f"{name:<11} {result[f'{name.replace(chr(45), chr(95))}_rps']:>8.1f} {ratio:>8.3f} " + " ".join(
             f"{_ms(cpu[f'{name}_{side}']):>{width}}" for side, width in zip(SIDES, (8, 9, 9, 8), strict=True)))
     log(f"floor {args.floor}: {'ok' if result['ok'] else 'BELOW FLOOR'}")
     if args.json:
