@@ -218,6 +218,12 @@ class UnitOfWork(Protocol):
         committed when this returns; one trip to the database where it can be."""
         ...
 
+    async def use_export_link_audited(self, link_id: UUID, at: datetime, events: list[AuditEvent]) -> bool:
+        """Mark an export's link used and append `events` in one transaction of their own;
+        False, with nothing written, when the link was used already (of two concurrent
+        downloads only one wins). One trip per statement, no more."""
+        ...
+
     async def scrub_after_erasure(self) -> bool:
         """Remove what erased rows left in the database's own files (SQLite: the write-ahead
         log); call outside a transaction. False when it could not finish now (busy)."""

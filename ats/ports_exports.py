@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from uuid import UUID
 
 from ats.domain.exports import ExportLink
-from ats.domain.model import AuditEvent, Record
+from ats.domain.model import AuditEvent, DataKeyRow, Record
+
+
+class ExportScope(NamedTuple):
+    """What an export's download must know before it reads the object, read in one go
+    (storage/export_sql.py): the link, its record and the application's wrapped data key
+    (None once destroyed)."""
+
+    link: ExportLink
+    record: Record
+    data_key: DataKeyRow | None
 
 
 class ExportRepository(Protocol):
@@ -26,6 +36,11 @@ class ExportRepository(Protocol):
     async def add_export_link(self, link: ExportLink) -> None: ...
 
     async def get_export_link(self, link_id: UUID) -> ExportLink | None: ...
+
+    async def export_scope(self, link_id: UUID) -> ExportScope | None:
+        """The link with its record and data key in one read; None when the link or its record
+        is gone. Outside a transaction only (its own connection)."""
+        ...
 
     async def use_export_link(self, link_id: UUID, at: datetime) -> bool:
         """Mark the link used; True only for the one call that found it unused (a conditional

@@ -47,13 +47,28 @@ Row = dict[str, Any]
 PARTS: list[tuple[str, type[Table]]] = [("r", t.Record), ("a", t.Application), ("p", t.Position), ("k", t.DataKey)]
 
 
-def _select_list() -> str:
-    # Prefixed aliases: the four tables share column names (id, status, created_at).
+def select_list(parts: list[tuple[str, type[Table]]]) -> str:
+    # Prefixed aliases: the tables share column names (id, status, created_at).
     return ", ".join(
         f'{alias}."{c._meta.db_column_name}" AS {alias}__{c._meta.db_column_name}'
-        for alias, table in PARTS
+        for alias, table in parts
         for c in table._meta.columns
     )
+
+
+def split_row(row: Row, parts: list[tuple[str, type[Table]]]) -> dict[str, Row]:
+    """A row read with `select_list(parts)`, one dict of columns per table alias."""
+    split: dict[str, Row] = {alias: {} for alias, _ in parts}
+    for name, value in row.items():
+        alias, _, column = name.partition("__")
+        if column:
+            split[alias][column] = value
+    return split
+
+
+def data_key_from(key: Row) -> DataKeyRow | None:
+    """The LEFT JOINed data key's columns; None once it is destroyed (crypto-shredded)."""
+    return DataKeyRow(**{**key, "wrapped_key": bytes(key["wrapped_key"])}) if key["application_id"] else None
 
 
 def _scope_sql(mark: str) -> str:
@@ -61,7 +76,7 @@ def _scope_sql(mark: str) -> str:
     and whether user `mark(2)` is assigned to the position (one lookup on the unique
     (position_id, user_id) index; false for a NULL user)."""
     return (
-        f"SELECT {_select_list()}, "  # noqa: S608 (names from storage.tables, values bound)
+        f"SELECT {select_list(PARTS)}, "  # noqa: S608 (names from storage.tables, values bound)
         f'EXISTS (SELECT 1 FROM "position_assignments" pa WHERE pa.position_id = a.position_id '
         f"AND pa.user_id = {mark.format(2)}) AS assigned "
         'FROM "records" r JOIN "applications" a ON a.id = r.application_id '
@@ -78,18 +93,13 @@ POSTGRES_SCOPE = _scope_sql("${}")
 def _scope_from(row: Row | None) -> DocumentScope | None:
     if row is None:
         return None
-    parts: dict[str, Row] = {alias: {} for alias, _ in PARTS}
-    for name, value in row.items():
-        alias, _, column = name.partition("__")
-        if column:
-            parts[alias][column] = value
-    key = parts["k"]
+    parts = split_row(row, PARTS)
     return DocumentScope(
         record=record_from(parts["r"]),
         application=application_from(parts["a"]),
         position=position_from(parts["p"]),
         assigned=bool(row["assigned"]),
-        data_key=DataKeyRow(**{**key, "wrapped_key": bytes(key["wrapped_key"])}) if key["application_id"] else None,
+        data_key=data_key_from(parts["k"]),
     )
 
 
@@ -106,17 +116,22 @@ def _sqlite_append(db: sqlite3.Connection, events: list[AuditEvent]) -> None:
     # here is still the head at COMMIT, so two appends never share a sequence number.
     db.execute("BEGIN IMMEDIATE")
     try:
-        head = db.execute(HEAD_SQL).fetchone()
-        if head is None:
-            db.execute(HEAD_INSERT.format(mark="?"), (audit_chain.GENESIS,))
-            head = {"seq": 0, "hash": audit_chain.GENESIS}
-        audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
-        db.executemany(SQLITE_INSERT[t.AuditEvent], _event_rows(events))
-        db.execute(HEAD_UPDATE.format(a="?", b="?"), (events[-1].seq, events[-1].hash))
+        sqlite_chain_in(db, events)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def sqlite_chain_in(db: sqlite3.Connection, events: list[AuditEvent]) -> None:
+    """Chain and insert `events` inside the caller's write transaction (BEGIN IMMEDIATE)."""
+    head = db.execute(HEAD_SQL).fetchone()
+    if head is None:
+        db.execute(HEAD_INSERT.format(mark="?"), (audit_chain.GENESIS,))
+        head = {"seq": 0, "hash": audit_chain.GENESIS}
+    audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
+    db.executemany(SQLITE_INSERT[t.AuditEvent], _event_rows(events))
+    db.execute(HEAD_UPDATE.format(a="?", b="?"), (events[-1].seq, events[-1].hash))
 
 
 async def _postgres_scope(engine: PostgresEngine, record_id: UUID, user_id: UUID | None) -> Row | None:
@@ -132,16 +147,26 @@ async def _postgres_append(engine: PostgresEngine, events: list[AuditEvent]) -> 
             if await audit_chain_sql.append(db, events, dump_json):
                 return
     async with engine.transaction() as tx:
-        db = tx.connection
-        # The head row lock serialises chain appends across writers (as append_audit does).
-        head = await db.fetchrow(f"{HEAD_SQL} FOR UPDATE")
-        if head is None:
-            head = await postgres_first_head(db)
-        audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
-        args: list[Any] = []
-        ctes = _ctes([(t.AuditEvent, _event_rows(events))], args)
-        head_update = HEAD_UPDATE.format(a=f"${len(args) + 1}", b=f"${len(args) + 2}")
-        await db.execute(f"WITH {', '.join(ctes)} {head_update}", *args, events[-1].seq, events[-1].hash)
+        await _postgres_chain_slowly(tx.connection, events)
+
+
+async def postgres_chain_in(db: Any, events: list[AuditEvent]) -> None:
+    """Chain and insert `events` inside the caller's transaction on connection `db`: the one
+    statement, or on a new database (no head row yet) the head made first."""
+    if not await audit_chain_sql.append(db, events, dump_json):
+        await _postgres_chain_slowly(db, events)
+
+
+async def _postgres_chain_slowly(db: Any, events: list[AuditEvent]) -> None:
+    # The head row lock serialises chain appends across writers (as append_audit does).
+    head = await db.fetchrow(f"{HEAD_SQL} FOR UPDATE")
+    if head is None:
+        head = await postgres_first_head(db)
+    audit_chain.chain(events, head_seq=head["seq"], head_hash=head["hash"])
+    args: list[Any] = []
+    ctes = _ctes([(t.AuditEvent, _event_rows(events))], args)
+    head_update = HEAD_UPDATE.format(a=f"${len(args) + 1}", b=f"${len(args) + 2}")
+    await db.execute(f"WITH {', '.join(ctes)} {head_update}", *args, events[-1].seq, events[-1].hash)
 
 
 async def document_scope(engine: Engine, record_id: UUID, user_id: UUID | None) -> DocumentScope | None:

@@ -6,13 +6,19 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from piccolo.engine import Engine
+
 from ats.domain.exports import ExportLink
 from ats.domain.model import AuditEvent, Record, RecordType
+from ats.ports_exports import ExportScope
+from storage import export_sql
 from storage import tables as t
 from storage.rows import audit_from, record_from
 
 
 class ExportQueries:
+    engine: Engine
+
     async def audit_for_applications(self, application_ids: Sequence[UUID], actions: Collection[str]) -> list[AuditEvent]:
         if not application_ids or not actions:
             return []
@@ -36,6 +42,10 @@ class ExportQueries:
     async def get_export_link(self, link_id: UUID) -> ExportLink | None:
         row = await t.ExportLink.select().where(t.ExportLink.id == link_id).first().run()
         return ExportLink(**row) if row else None
+
+    async def export_scope(self, link_id: UUID) -> ExportScope | None:
+        """Outside a transaction only (its own connection): storage/export_sql.py."""
+        return await export_sql.export_scope(self.engine, link_id)
 
     async def use_export_link(self, link_id: UUID, at: datetime) -> bool:
         # One conditional UPDATE: of two concurrent downloads only one finds used_at NULL

@@ -332,6 +332,13 @@ class MemoryUnitOfWork:
         async with self.transaction() as repo:
             await repo.append_audit(events)
 
+    async def use_export_link_audited(self, link_id: UUID, at: datetime, events: list[AuditEvent]) -> bool:
+        async with self.transaction() as repo:
+            if not await repo.use_export_link(link_id, at):
+                return False
+            await repo.append_audit(events)
+            return True
+
     async def save_submission(self, submission: NewSubmission) -> None:
         async with self.transaction() as repo:
             position = repo.state["positions"].get(submission.application.position_id)

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from ats.domain.exports import ExportLink
 from ats.domain.model import AuditEvent, Record, RecordType
+from ats.ports_exports import ExportScope
 
 
 class MemoryExports:
@@ -32,6 +33,14 @@ class MemoryExports:
 
     async def get_export_link(self, link_id: UUID) -> ExportLink | None:
         return copy.copy(self._links().get(link_id))
+
+    async def export_scope(self, link_id: UUID) -> ExportScope | None:
+        link = self._links().get(link_id)
+        record = self.state["records"].get(link.record_id) if link is not None else None
+        if link is None or record is None:
+            return None
+        key = self.state["data_keys"].get(link.application_id)
+        return ExportScope(copy.copy(link), copy.copy(record), copy.copy(key))
 
     async def use_export_link(self, link_id: UUID, at: datetime) -> bool:
         link = self._links().get(link_id)

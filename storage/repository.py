@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +26,7 @@ from ats.domain.model import (
 )
 from ats.domain.paging import Marker
 from ats.ports import Duplicate, IntakeLookup, NewSubmission
-from storage import document_sql, intake_sql
+from storage import document_sql, export_sql, intake_sql
 from storage import tables as t
 from storage.accounts_repository import AccountQueries
 from storage.assignments_repository import AssignmentQueries
@@ -291,6 +292,11 @@ class PiccoloUnitOfWork:
         a read's audit event, committed when this returns. Concurrent reads share one
         transaction (storage/audit_batch.py)."""
         await self._read_audit.append(events)
+
+    async def use_export_link_audited(self, link_id: UUID, at: datetime, events: list[AuditEvent]) -> bool:
+        """The link's use and its audit event in one transaction on one connection
+        (storage/export_sql.py)."""
+        return await export_sql.use_link(self.engine, link_id, at, events)
 
     async def save_submission(self, submission: NewSubmission) -> None:
         try:

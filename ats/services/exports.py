@@ -25,6 +25,7 @@ from ats.domain.model import Application, Record, RecordType
 from ats.domain.records import new_record
 from ats.domain.rights import Outcome, Subject
 from ats.ports import Vault
+from ats.ports_exports import ExportScope
 from ats.services.deps import Deps
 from ats.services.links import LinkExpired, LinkInvalid
 
@@ -187,24 +188,29 @@ async def export(deps: Deps, subject: Subject, *, actor: Actor, now: datetime, p
 async def check_link(deps: Deps, token: str) -> tuple[shape.ExportLink, Record]:
     """The export a link opens, without using it (the page before the download: mail scanners
     that fetch links must not burn a single-use link). Gone when expired, used or purged."""
+    found = await _scope(deps, token)
+    return found.link, found.record
+
+
+async def _scope(deps: Deps, token: str) -> ExportScope:
+    """The link, its record and data key, in one read, once the token and the link check out."""
     try:
         application_id, link_id = deps.links.verify(token, "export", shape.EXPORT_LIFETIME)
     except LinkExpired:
         raise Gone(EXPIRED) from None
     except LinkInvalid:
         raise NotFound("This download link is not valid. Check that you copied all of it.") from None
-    repo = deps.uow.repo
-    link = await repo.get_export_link(link_id) if link_id else None
-    record = await repo.get_record(link.record_id) if link is not None else None
-    if link is None or record is None or link.application_id != application_id:
+    found = await deps.uow.repo.export_scope(link_id) if link_id else None
+    if found is None or found.link.application_id != application_id:
         # Signed by us but no longer on record: purged, or erased with its application.
         raise Gone(DELETED)
+    link = found.link
     if link.used_at is not None:
         raise Gone(USED)
     if deps.clock.now() >= link.created_at + shape.EXPORT_LIFETIME:
         # The token's own age is checked on the wall clock; this is the service's clock.
         raise Gone(EXPIRED)
-    return link, record
+    return found
 
 
 EXPIRED = (
@@ -219,17 +225,15 @@ async def download(deps: Deps, token: str) -> tuple[Record, bytes]:
     """The export's ZIP for its single-use link: decrypted first, then the link marked used and
     the read audited in one transaction, so a failed fetch does not burn the link and two
     concurrent requests cannot both get it (ExportRepository.use_export_link)."""
-    link, record = await check_link(deps, token)
-    key_row = await deps.uow.repo.get_data_key(link.application_id)
+    # The link, record and key in one read; the use and its event in one transaction
+    # (storage/export_sql.py: bench/download.py's export target).
+    link, record, key_row = await _scope(deps, token)
     if key_row is None:
         raise Gone(DELETED)
     content = await deps.blocking(_open, deps.vault, key_row.wrapped_key, record)
-    async with deps.uow.transaction() as tx:
-        if not await tx.use_export_link(link.id, deps.clock.now()):
-            raise Gone(USED)
-        await tx.append_audit(
-            [deps.event(CANDIDATE, "export.downloaded", application_id=link.application_id, record_id=record.id)]
-        )
+    event = deps.event(CANDIDATE, "export.downloaded", application_id=link.application_id, record_id=record.id)
+    if not await deps.uow.use_export_link_audited(link.id, deps.clock.now(), [event]):
+        raise Gone(USED)
     return record, content
 
 

@@ -4,13 +4,25 @@ the purge query and delete."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
+from ats.domain import audit as audit_chain
 from ats.domain.exports import ExportLink
-from ats.domain.model import AuditEvent, DataSubject, LegalBasis, Purpose, Record, RecordType, Role, User
+from ats.domain.model import (
+    AuditEvent,
+    DataKeyRow,
+    DataSubject,
+    LegalBasis,
+    Purpose,
+    Record,
+    RecordType,
+    Role,
+    User,
+)
 from ats.ports import UnitOfWork
 from storage.memory import MemoryUnitOfWork
 
@@ -80,3 +92,41 @@ async def test_export_repository_contract(uow: UnitOfWork) -> None:
         await tx.delete_exports([old.id, cv.id])  # a non-export id is left alone
     assert await repo.get_record(old.id) is None and await repo.get_export_link(link.id) is None
     assert await repo.get_record(cv.id) is not None and await repo.get_record(new.id) is not None
+
+
+@BACKENDS
+async def test_export_scope_and_the_link_used_with_its_event(uow: UnitOfWork) -> None:
+    """The download's one read (link, record, data key) and its one write (the link used and
+    the event appended together, or nothing when the link was used)."""
+    keyed, shredded = uuid4(), uuid4()
+    export, orphan_export = _record(keyed, RecordType.EXPORT, T0), _record(shredded, RecordType.EXPORT, T0)
+    key = DataKeyRow(keyed, b"\x00wrapped\xff", "kms-key", T0)
+    link, orphan = ExportLink(uuid4(), export.id, keyed, T0), ExportLink(uuid4(), orphan_export.id, shredded, T0)
+    dangling = ExportLink(uuid4(), uuid4(), keyed, T0)  # its record is gone (purged)
+    async with uow.transaction() as tx:
+        await tx.add_records([export, orphan_export])
+        await tx.add_data_key(key)
+        for each in (link, orphan, dangling):
+            await tx.add_export_link(each)
+    repo = uow.repo
+    found = await repo.export_scope(link.id)
+    assert found is not None and found.link == link and found.record == export and found.data_key == key
+    assert (await repo.export_scope(orphan.id)).data_key is None  # the key destroyed: unreadable
+    assert await repo.export_scope(dangling.id) is None
+    assert await repo.export_scope(uuid4()) is None
+
+    def event(n: int) -> AuditEvent:
+        return AuditEvent(actor="candidate", action="export.downloaded", at=T0, application_id=keyed,
+                          record_id=export.id, details={"n": n})
+
+    head = len(await repo.list_audit())
+    first = await asyncio.gather(*(uow.use_export_link_audited(link.id, T0 + timedelta(hours=n), [event(n)])
+                                   for n in (1, 2)))
+    assert sorted(first) == [False, True]  # two at once: one wins
+    assert await uow.use_export_link_audited(link.id, T0 + timedelta(hours=3), [event(3)]) is False
+    assert await uow.use_export_link_audited(uuid4(), T0, [event(4)]) is False
+    events = (await repo.list_audit())[head:]
+    assert len(events) == 1 and events[0].action == "export.downloaded" and events[0].details["n"] in (1, 2)
+    used = (await repo.get_export_link(link.id)).used_at
+    assert used == T0 + timedelta(hours=events[0].details["n"])  # the winner's time with the winner's event
+    assert audit_chain.verify(await repo.list_audit()) is None
