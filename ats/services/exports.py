@@ -224,7 +224,7 @@ USED = "This download link has already been used. Ask for a new copy at /privacy
 async def download(deps: Deps, token: str) -> tuple[Record, bytes]:
     """The export's ZIP for its single-use link: decrypted first, then the link marked used and
     the read audited in one transaction, so a failed fetch does not burn the link and two
-    concurrent requests cannot both get it (ExportRepository.use_export_link)."""
+    concurrent requests cannot both get it (UnitOfWork.use_export_link_audited)."""
     # The link, record and key in one read; the use and its event in one transaction
     # (storage/export_sql.py: bench/download.py's export target).
     link, record, key_row = await _scope(deps, token)
