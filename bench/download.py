@@ -134,7 +134,7 @@ def _bare_app(endpoint_url: str, bucket: str, objects: dict[str, tuple[str, str]
             body = await anyio.to_thread.run_sync(get, key, version_id)
             return Response(body, media_type="application/octet-stream")
 
-        return Route(path, bare, methods=["GET", "POST"])
+        return Route(path, bare)
 
     # One route per stored object: /bare (the CV) and /bare-export (an export's ZIP).
     return Starlette(routes=[route(path, key, version) for path, (key, version) in objects.items()])
@@ -146,6 +146,7 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: 
         import asyncio
 
         from ats.domain.actors import SYSTEM, cli_operator
+        from ats.domain.model import RecordType
         from ats.domain.rights import Subject
         from ats.services import accounts, applications, assignments, exports
         from ats.services.positions import create_position
@@ -181,7 +182,7 @@ def serve(conn: Any, endpoint_url: str, bucket: str, key_id: str, database_url: 
 
             for start in range(0, exports_wanted, 4):  # a few at once: the set-up's own time
                 await asyncio.gather(*(one() for _ in range(min(4, exports_wanted - start))))
-            stored = [r for r in await deps.uow.repo.list_records(submitted.id) if r.record_type.value == "export"]
+            stored = [r for r in await deps.uow.repo.list_records(submitted.id) if r.record_type is RecordType.EXPORT]
             return records[0], token, paths, stored[0]
 
         record, token, export_paths, export = asyncio.run(prepare())
@@ -220,12 +221,11 @@ def sign_in(client: httpx.Client, password: str) -> None:
 
 class Target:
     """GETs of one path, or (`paths`) POSTs of single-use export links, one path each, with the
-    form's CSRF token; `baseline` names the bare target its ratio is taken against."""
+    form's CSRF token. Its bare baseline is named in MEASURED."""
 
     def __init__(self, name: str, base_url: str, path: str, expected: bytes | None, *, headers: dict | None = None,
-                 password: str | None = None, concurrency: int = 4, baseline: str = "bare",
-                 paths: list[str] | None = None) -> None:
-        self.name, self.path, self.expected, self.baseline = name, path, expected, baseline
+                 password: str | None = None, concurrency: int = 4, paths: list[str] | None = None) -> None:
+        self.name, self.path, self.expected = name, path, expected
         self.paths = list(reversed(paths)) if paths is not None else None
         self.clients = []
         self.forms: dict[httpx.Client, dict[str, str]] = {}
@@ -348,8 +348,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
                 api = Target("api", app_url, f"/api/v1/records/{record_id}/content", cv,
                              headers={"Authorization": f"Bearer {token}"}, concurrency=c)
                 bare_export = Target("bare-export", bare_url, "/bare-export", None, concurrency=c)
-                export = Target("export", app_url, "", None, concurrency=c, baseline="bare-export",
-                                paths=export_paths)
+                export = Target("export", app_url, "", None, concurrency=c, paths=export_paths)
                 check_export(export, cv)
                 targets = [bare, panel, api, bare_export, export]
 
@@ -403,7 +402,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
         },
     }
     for name in NAMES:
-        result[f"{name.replace('-', '_')}_rps"] = round(median(name), 2)
+        result[_rps_key(name)] = round(median(name), 2)
     for name, baseline in MEASURED.items():
         # Paired: each round's ratio against its own bare figure (the targets of a round run back
         # to back, so a shared machine's drift between rounds cancels), then the median. The
@@ -415,6 +414,10 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
     result["ok"] = all(result[f"{name}_ratio"] >= args.floor for name in MEASURED)
     result["_per_round"] = per_round
     return result
+
+
+def _rps_key(name: str) -> str:
+    return f"{name.replace('-', '_')}_rps"  # JSON keys as before: bare_rps, bare_export_rps
 
 
 def _ms(value: float) -> str:
@@ -453,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{'target':<11} {'req/s':>8} {'/ bare':>8} {'server':>8} {'emulator':>9} {'database':>9} {'machine':>8}")
     for name in NAMES:
         ratio = result.get(f"{name}_ratio", 1.0)
-        log(f"{name:<11} {result[f'{name.replace(chr(45), chr(95))}_rps']:>8.1f} {ratio:>8.3f} " + " ".join(
+        log(f"{name:<11} {result[_rps_key(name)]:>8.1f} {ratio:>8.3f} " + " ".join(
             f"{_ms(cpu[f'{name}_{side}']):>{width}}" for side, width in zip(SIDES, (8, 9, 9, 8), strict=True)))
     log("/ bare: the median of the rounds' own ratios (each round's targets run back to back)")
     for name, baseline in MEASURED.items():
