@@ -60,15 +60,14 @@ def _sqlite_use(db: sqlite3.Connection, link_id: UUID, at: datetime, events: lis
     # IMMEDIATE: the write lock from BEGIN, so of two downloads only one finds used_at NULL.
     db.execute("BEGIN IMMEDIATE")
     try:
-        if db.execute(USE.format(at="?", id="?"), (at, link_id)).rowcount != 1:
-            db.execute("ROLLBACK")
-            return False
-        sqlite_chain_in(db, events)
-        db.execute("COMMIT")
+        used = db.execute(USE.format(at="?", id="?"), (at, link_id)).rowcount == 1
+        if used:
+            sqlite_chain_in(db, events)
+        db.execute("COMMIT")  # nothing written when the link was used already
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    return True
+    return used
 
 
 async def _postgres_use(engine: PostgresEngine, link_id: UUID, at: datetime, events: list[AuditEvent]) -> bool:
