@@ -142,3 +142,37 @@ def test_the_disk_watch_sees_a_write(tmp_path) -> None:  # type: ignore[no-untyp
     finally:
         _WATCH.pop()
     assert written == [str(tmp_path / "spill")]
+
+
+async def test_hostile_links_answer_4xx_and_change_nothing(container: Container) -> None:
+    """Markup, unicode, oversize, empty-looking and cross-application tokens: a 4xx each, no
+    audit event, and the real link still works afterwards."""
+    from ats.web.app import create_app
+
+    seeded, outcome, record, _ = await _export(container)
+    token = token_of(outcome.link)
+    other_app = (await seed(container.deps, "GB")).application.id
+    _, real_link_id = container.deps.links.verify(token, "export", timedelta(days=7))
+    hostile = [
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "Zo%C3%AB-%E6%97%A5%E6%9C%AC",
+        "A" * 5000,
+        "%20",
+        "..%2F..%2Fadmin",
+        container.deps.links.sign("export", other_app, real_link_id),  # signed, another application
+    ]
+    before = len(await container.deps.uow.repo.list_audit())
+    transport = httpx.ASGITransport(app=create_app(container))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        page = await client.get(f"/privacy/exports/{token}")
+        form = {"csrftoken": csrf_field(page.text)}
+        for bad in hostile:
+            for answer in (await client.get(f"/privacy/exports/{bad}"),
+                           await client.post(f"/privacy/exports/{bad}", data=form)):
+                assert 400 <= answer.status_code < 500, (bad[:40], answer.status_code)
+                assert not answer.content.startswith(b"PK") and "<script>alert" not in answer.text
+        assert len(await container.deps.uow.repo.list_audit()) == before
+        assert (await container.deps.uow.repo.get_export_link(real_link_id)).used_at is None
+        got = await client.post(f"/privacy/exports/{token}", data=form)
+        assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == record.sha256
+    assert seeded.application.id != other_app
