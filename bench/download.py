@@ -72,7 +72,7 @@ from bench.intake import (
     make_cv,
     stat_cpu_seconds,
 )
-from bench.support import REGION, build_container, start_server_child, stop_server
+from bench.support import REGION, build_container, plain_s3_client, start_server_child, stop_server
 
 FLOOR = 0.8
 SIDES = ("server", "emulator", "database", "machine")
@@ -122,9 +122,7 @@ def _bare_app(endpoint_url: str, bucket: str, objects: dict[str, tuple[str, str]
     from starlette.responses import Response
     from starlette.routing import Route
 
-    from storage.emulator import clients
-
-    s3, _ = clients(endpoint_url, REGION, emulated=True)  # same client config as the app's
+    s3 = plain_s3_client(endpoint_url)  # boto3's defaults (bench/support.py)
 
     def get(key: str, version_id: str) -> bytes:
         return s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()

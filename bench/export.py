@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.intake import MB, make_cv
-from bench.support import REGION, build_container
+from bench.support import REGION, build_container, plain_s3_client
 
 FLOOR = 0.7
 
@@ -95,10 +95,12 @@ async def main(args: argparse.Namespace) -> int:
                     outcome = await exports.export(deps, subject, actor=SYSTEM, now=deps.clock.now(), portable=False)
                     assert outcome.fulfilled
 
+                bare_s3 = plain_s3_client(emulator.endpoint_url)  # boto3's defaults (bench/support.py)
+
                 def bare_sync() -> None:
                     for r in stored:
-                        s3.get_object(Bucket=bucket, Key=r.object_key, VersionId=r.version_id)["Body"].read()
-                    s3.put_object(Bucket=bucket, Key=f"bare/{uuid.uuid4()}", Body=zipped)
+                        bare_s3.get_object(Bucket=bucket, Key=r.object_key, VersionId=r.version_id)["Body"].read()
+                    bare_s3.put_object(Bucket=bucket, Key=f"bare/{uuid.uuid4()}", Body=zipped)
 
                 async def bare_once() -> None:
                     await asyncio.to_thread(bare_sync)

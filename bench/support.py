@@ -34,6 +34,19 @@ def build_container(*, database_url: str, endpoint_url: str, bucket: str, key_id
     return build(settings)
 
 
+def plain_s3_client(endpoint_url: str) -> Any:
+    """The bare baselines' client: a plain boto3 S3 client, its defaults kept (the CRC32 check
+    of every GetObject body included), with the app's pool size and retry mode. The app's own
+    client skips that CRC (storage.emulator.clients: AES-GCM authenticates what it reads)."""
+    import boto3
+
+    from storage.emulator import FAKE_CREDENTIALS
+
+    session = boto3.session.Session(region_name=REGION, **FAKE_CREDENTIALS)
+    config = boto3.session.Config(max_pool_connections=32, retries={"mode": "standard"})
+    return session.client("s3", endpoint_url=endpoint_url, config=config)
+
+
 def stop_server(conn: Any, process: Any) -> None:
     """Tell a server child process to stop (any message does), then make sure it has."""
     if conn is not None:

@@ -116,3 +116,20 @@ async def test_object_copied_over_another_applications_key_fails_to_decrypt(cont
         vault.fetch(key_b, b)  # wrong key for this ciphertext
     with pytest.raises(crypto.IntegrityError):
         vault.fetch(key_a, b)  # right key, but bound to another object key and application
+
+
+async def test_a_changed_byte_fails_to_decrypt_without_s3s_crc(container: Container) -> None:
+    # The app's S3 client does not ask for S3's CRC32 of a GetObject body (storage.emulator.clients):
+    # AES-GCM's tag is what refuses a changed byte, so it must.
+    submitted, records, _ = await _apply(container)
+    s3, bucket, cv = container.s3, container.settings.ats_s3_bucket, records[0]
+    assert s3.meta.config.response_checksum_validation == "when_required"
+    got = s3.get_object(Bucket=bucket, Key=cv.object_key, VersionId=cv.version_id)
+    assert "x-amz-checksum-crc32" not in got["ResponseMetadata"]["HTTPHeaders"]  # none asked for, none checked
+    blob = bytearray(got["Body"].read())
+    blob[len(blob) // 2] ^= 0x01
+    cv.version_id = s3.put_object(Bucket=bucket, Key=cv.object_key, Body=bytes(blob))["VersionId"]
+    vault = container.deps.vault
+    key = vault.unwrap(submitted.id, (await container.deps.uow.repo.get_data_key(submitted.id)).wrapped_key)
+    with pytest.raises(crypto.IntegrityError):
+        vault.fetch(key, cv)
