@@ -35,15 +35,14 @@ def build_container(*, database_url: str, endpoint_url: str, bucket: str, key_id
 
 
 def plain_s3_client(endpoint_url: str) -> Any:
-    """The bare baselines' client: a plain boto3 S3 client, its defaults kept (the CRC32 check
-    of every GetObject body included), with the app's pool size and retry mode. The app's own
-    client skips that CRC (storage.emulator.clients: AES-GCM authenticates what it reads)."""
+    """The bare baselines' client: the app's client settings with boto3's default CRC32 check of
+    every GetObject body put back (the app's own client skips it: storage.emulator.CLIENT_CONFIG)."""
     import boto3
 
-    from storage.emulator import FAKE_CREDENTIALS
+    from storage.emulator import CLIENT_CONFIG, FAKE_CREDENTIALS
 
     session = boto3.session.Session(region_name=REGION, **FAKE_CREDENTIALS)
-    config = boto3.session.Config(max_pool_connections=32, retries={"mode": "standard"})
+    config = CLIENT_CONFIG.merge(boto3.session.Config(response_checksum_validation="when_supported"))
     return session.client("s3", endpoint_url=endpoint_url, config=config)
 
 

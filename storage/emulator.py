@@ -96,22 +96,26 @@ def start_emulator(timeout: float = 30.0) -> Emulator:
     raise RuntimeError("the S3/KMS emulator did not start in time")
 
 
+# The app's S3 and KMS client settings (bench.support.plain_s3_client takes them for its bare
+# baselines, with boto3's default CRC check put back).
+CLIENT_CONFIG = boto3.session.Config(
+    max_pool_connections=32,
+    retries={"mode": "standard"},
+    # No CRC32 of every GetObject body (botocore's default, "when_supported"): everything this
+    # app reads back is authenticated end to end by a stronger check, AES-GCM's tag over records
+    # and exports (storage/vault.py; NIST SP 800-38D §7.2) and the KMS signature over audit
+    # checkpoints (storage/audit_seal.py). The CRC cost about 0.35 ms of CPU per 1 MB read.
+    # Puts keep their checksum: S3 checks the bytes on arrival, before our only copy is the
+    # stored one.
+    response_checksum_validation="when_required",
+)
+
+
 def clients(endpoint_url: str | None, region: str, *, emulated: bool) -> tuple[Any, Any]:
     """boto3 S3 and KMS clients; fake credentials only when talking to the emulator."""
     session = boto3.session.Session(region_name=region, **(FAKE_CREDENTIALS if emulated else {}))
-    config = boto3.session.Config(
-        max_pool_connections=32,
-        retries={"mode": "standard"},
-        # No CRC32 of every GetObject body (botocore's default, "when_supported"): everything
-        # this app reads back is authenticated end to end by a stronger check, AES-GCM's tag
-        # over records and exports (storage/vault.py; NIST SP 800-38D §7.2) and the KMS
-        # signature over audit checkpoints (storage/audit_seal.py). The CRC cost about 0.35 ms
-        # of CPU per 1 MB download (bench/download.py). Puts keep their checksum: S3 checks the
-        # bytes on arrival, before our only copy is the stored one.
-        response_checksum_validation="when_required",
-    )
-    s3 = session.client("s3", endpoint_url=endpoint_url, config=config)
-    kms = session.client("kms", endpoint_url=endpoint_url, config=config)
+    s3 = session.client("s3", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+    kms = session.client("kms", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
     return s3, kms
 
 
